@@ -1,0 +1,162 @@
+"""Scaled dot-product attention and multi-head attention, from scratch.
+
+    Attention(Q, K, V) = softmax(Q K^T / sqrt(d_k)) V
+
+Masks follow ``torch.nn.functional.scaled_dot_product_attention``: a boolean mask
+is True where a query MAY attend to a key, and broadcasts to ``(..., T_q, T_k)``.
+A query row whose keys are all masked out has no defined softmax and comes out
+as NaN, exactly as in PyTorch; real inputs always leave at least one key.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor, nn
+
+from .errors import ShapeError
+
+
+def _shape(tensor: Tensor) -> tuple[int, ...]:
+    return tuple(tensor.shape)
+
+
+def _check_qkv(query: Tensor, key: Tensor, value: Tensor) -> None:
+    named = {"query": query, "key": key, "value": value}
+    for name, tensor in named.items():
+        if not isinstance(tensor, Tensor):
+            raise TypeError(f"{name} must be a torch.Tensor, got {type(tensor).__name__}")
+        if tensor.dim() < 2:
+            raise ShapeError(f"{name} must have shape (..., T, d), got {_shape(tensor)}")
+    if query.shape[-1] != key.shape[-1]:
+        raise ShapeError(f"query {_shape(query)} and key {_shape(key)} must share their last size d_k")
+    if key.shape[-2] != value.shape[-2]:
+        raise ShapeError(f"key {_shape(key)} and value {_shape(value)} must have the same number of positions T_k")
+    try:
+        torch.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
+    except RuntimeError:
+        raise ShapeError(f"the batch dimensions of query {_shape(query)}, key {_shape(key)} "
+                         f"and value {_shape(value)} do not broadcast") from None
+
+
+def causal_mask(t_q: int, t_k: int | None = None, device: torch.device | str | None = None) -> Tensor:
+    """(T_q, T_k) boolean mask, True where query i may attend to key j <= i."""
+    t_k = t_q if t_k is None else t_k
+    if t_q < 1 or t_k < 1:
+        raise ValueError(f"causal_mask needs positive lengths, got t_q={t_q}, t_k={t_k}")
+    return torch.ones(t_q, t_k, dtype=torch.bool, device=device).tril()  # (T_q, T_k)
+
+
+def padding_mask(attention_mask: Tensor) -> Tensor:
+    """(B, T) tokenizer-style mask (1 = real token, 0 = padding) -> (B, 1, 1, T) boolean mask."""
+    if attention_mask.dim() != 2:
+        raise ShapeError(f"attention_mask must have shape (B, T), got {_shape(attention_mask)}")
+    return attention_mask.bool()[:, None, None, :]  # (B, 1, 1, T_k): broadcasts over heads and queries
+
+
+def _combined_mask(mask: Tensor | None, causal: bool, t_q: int, t_k: int, batch: tuple[int, ...],
+                   device: torch.device) -> Tensor | None:
+    if mask is not None:
+        if not isinstance(mask, Tensor) or mask.dtype != torch.bool:
+            got = mask.dtype if isinstance(mask, Tensor) else type(mask).__name__
+            raise TypeError(f"mask must be a boolean tensor (True = may attend), got {got}")
+        try:
+            torch.broadcast_shapes(mask.shape, (*batch, t_q, t_k))
+        except RuntimeError:
+            raise ShapeError(f"mask of shape {_shape(mask)} does not broadcast to the scores' shape "
+                             f"{(*batch, t_q, t_k)} (..., T_q, T_k)") from None
+    if causal:
+        lower = causal_mask(t_q, t_k, device=device)
+        mask = lower if mask is None else mask & lower
+    return mask
+
+
+def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, mask: Tensor | None = None,
+                                 causal: bool = False, scale: float | None = None) -> tuple[Tensor, Tensor]:
+    """softmax(Q K^T * scale) V with optional boolean and causal masks.
+
+    query (..., T_q, d_k), key (..., T_k, d_k), value (..., T_k, d_v).
+    Returns the output (..., T_q, d_v) and the attention weights (..., T_q, T_k).
+    ``scale`` defaults to 1 / sqrt(d_k).
+    """
+    _check_qkv(query, key, value)
+    t_q, d_k = query.shape[-2:]
+    t_k = key.shape[-2]
+    scale = 1.0 / math.sqrt(d_k) if scale is None else scale
+    scores = (query @ key.transpose(-2, -1)) * scale  # (..., T_q, T_k)
+    batch = tuple(torch.broadcast_shapes(query.shape[:-2], key.shape[:-2]))
+    allowed = _combined_mask(mask, causal, t_q, t_k, batch, query.device)
+    if allowed is not None:
+        scores = scores.masked_fill(~allowed, float("-inf"))
+    weights = scores.softmax(dim=-1)  # (..., T_q, T_k), each row sums to 1
+    return weights @ value, weights  # (..., T_q, d_v), (..., T_q, T_k)
+
+
+def split_heads(x: Tensor, num_heads: int) -> Tensor:
+    """(B, T, d_model) -> (B, H, T, d_model / H): each head sees its own slice of features."""
+    if x.dim() != 3:
+        raise ShapeError(f"split_heads expects (B, T, d_model), got {_shape(x)}")
+    batch, length, d_model = x.shape
+    if d_model % num_heads:
+        raise ShapeError(f"d_model={d_model} is not divisible by num_heads={num_heads}")
+    return x.view(batch, length, num_heads, d_model // num_heads).transpose(1, 2)  # (B, H, T, d_head)
+
+
+def merge_heads(x: Tensor) -> Tensor:
+    """(B, H, T, d_head) -> (B, T, H * d_head): the inverse of split_heads."""
+    if x.dim() != 4:
+        raise ShapeError(f"merge_heads expects (B, H, T, d_head), got {_shape(x)}")
+    batch, heads, length, d_head = x.shape
+    return x.transpose(1, 2).reshape(batch, length, heads * d_head)  # (B, T, d_model)
+
+
+class MultiHeadAttention(nn.Module):
+    """H attention heads in parallel, each on a d_model / H slice, then one output projection.
+
+    Inputs are batch-first: (B, T, d_model). ``forward`` returns the output
+    (B, T_q, d_model) and the weights of every head (B, H, T_q, T_k).
+    """
+
+    def __init__(self, d_model: int, num_heads: int, bias: bool = True) -> None:
+        super().__init__()
+        if d_model < 1 or num_heads < 1:
+            raise ValueError(f"d_model and num_heads must be positive, got {d_model} and {num_heads}")
+        if d_model % num_heads:
+            raise ShapeError(f"d_model={d_model} is not divisible by num_heads={num_heads}: "
+                             f"each head needs d_model / num_heads features")
+        self.d_model, self.num_heads = d_model, num_heads
+        self.q_proj = nn.Linear(d_model, d_model, bias=bias)
+        self.k_proj = nn.Linear(d_model, d_model, bias=bias)
+        self.v_proj = nn.Linear(d_model, d_model, bias=bias)
+        self.out_proj = nn.Linear(d_model, d_model, bias=bias)
+
+    def forward(self, query: Tensor, key: Tensor | None = None, value: Tensor | None = None,
+                mask: Tensor | None = None, causal: bool = False) -> tuple[Tensor, Tensor]:
+        key = query if key is None else key  # self-attention by default
+        value = key if value is None else value
+        for name, tensor in {"query": query, "key": key, "value": value}.items():
+            if tensor.dim() != 3 or tensor.shape[-1] != self.d_model:
+                raise ShapeError(f"{name} must have shape (B, T, {self.d_model}), got {_shape(tensor)}")
+        q = split_heads(self.q_proj(query), self.num_heads)  # (B, H, T_q, d_head)
+        k = split_heads(self.k_proj(key), self.num_heads)  # (B, H, T_k, d_head)
+        v = split_heads(self.v_proj(value), self.num_heads)  # (B, H, T_k, d_head)
+        heads, weights = scaled_dot_product_attention(q, k, v, mask=mask, causal=causal)
+        return self.out_proj(merge_heads(heads)), weights  # (B, T_q, d_model), (B, H, T_q, T_k)
+
+    @classmethod
+    def from_torch(cls, module: nn.MultiheadAttention) -> "MultiHeadAttention":
+        """A copy of ``torch.nn.MultiheadAttention``'s weights (same d_model, heads, bias)."""
+        if not module._qkv_same_embed_dim:
+            raise ValueError("from_torch supports MultiheadAttention with kdim = vdim = embed_dim only")
+        has_bias = module.in_proj_bias is not None
+        ours = cls(module.embed_dim, module.num_heads, bias=has_bias)
+        w_q, w_k, w_v = module.in_proj_weight.detach().chunk(3)  # PyTorch stacks Q, K, V projections
+        with torch.no_grad():
+            for proj, weight in zip((ours.q_proj, ours.k_proj, ours.v_proj), (w_q, w_k, w_v)):
+                proj.weight.copy_(weight)
+            ours.out_proj.weight.copy_(module.out_proj.weight)
+            if has_bias:
+                for proj, bias in zip((ours.q_proj, ours.k_proj, ours.v_proj), module.in_proj_bias.detach().chunk(3)):
+                    proj.bias.copy_(bias)
+                ours.out_proj.bias.copy_(module.out_proj.bias)
+        return ours.to(module.in_proj_weight.device, module.in_proj_weight.dtype)

