@@ -1,1 +1,6 @@
-"""Every notebook's exercises; importing this package registers them in helpers.checks."""
+"""Every notebook's exercises (``nbNN.py``); importing this package registers them all."""
+import importlib
+import pkgutil
+
+for _module in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_module.name}")
