@@ -1,0 +1,81 @@
+"""Static pictures of attention: heatmaps that render anywhere (JupyterLab, nbval, a static site)."""
+from __future__ import annotations
+
+import inspect
+from typing import Any, Sequence
+
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
+from matplotlib.figure import Figure
+
+from .errors import ShapeError
+
+
+def as_layers_heads(weights: Any) -> np.ndarray:
+    """Attention weights as a (layers, heads, T_q, T_k) float array.
+
+    Accepts (T_q, T_k), (heads, T_q, T_k) or (layers, heads, T_q, T_k), as a tensor
+    or an array; a model's tuple of per-layer (1, heads, T_q, T_k) tensors is stacked.
+    """
+    if isinstance(weights, (tuple, list)):
+        if not weights:
+            raise ShapeError("weights is an empty sequence; expected one tensor per layer")
+        weights = torch.stack([torch.as_tensor(w).detach().float().squeeze(0) for w in weights])
+    if isinstance(weights, torch.Tensor):
+        weights = weights.detach().float().cpu().numpy()
+    array = np.asarray(weights, dtype=float)
+    if array.ndim not in (2, 3, 4):
+        raise ShapeError(f"weights must have shape (T_q, T_k), (heads, T_q, T_k) or "
+                         f"(layers, heads, T_q, T_k), got {array.shape}")
+    return array.reshape((1,) * (4 - array.ndim) + array.shape)  # (L, H, T_q, T_k)
+
+
+def plot_attention(weights: Any, tokens: Sequence[str], key_tokens: Sequence[str] | None = None,
+                   layers: Sequence[int] | None = None, heads: Sequence[int] | None = None,
+                   title: str = "Attention weights", cell_size: float = 0.32) -> Figure:
+    """A grid of heatmaps, one per (layer, head): rows are queries, columns are keys.
+
+    ``weights``: (layers, heads, T_q, T_k) or fewer leading dims (see ``as_layers_heads``).
+    ``layers``/``heads`` choose which to draw (default: all). Each row sums to 1, so
+    the colour scale runs from 0 to 1 in every panel and panels compare directly.
+    """
+    array = as_layers_heads(weights)  # (L, H, T_q, T_k)
+    key_tokens = list(tokens if key_tokens is None else key_tokens)
+    if array.shape[-2:] != (len(tokens), len(key_tokens)):
+        raise ShapeError(f"weights end in {array.shape[-2:]} (T_q, T_k) but there are "
+                         f"{len(tokens)} query and {len(key_tokens)} key tokens")
+    layers = list(range(array.shape[0])) if layers is None else list(layers)
+    heads = list(range(array.shape[1])) if heads is None else list(heads)
+    for name, chosen, available in (("layers", layers, array.shape[0]), ("heads", heads, array.shape[1])):
+        if not chosen or any(not 0 <= i < available for i in chosen):
+            raise ValueError(f"{name} must be indices in [0, {available}), got {chosen}")
+    side = max(2.2, cell_size * max(len(tokens), len(key_tokens)))
+    fig, axes = plt.subplots(len(layers), len(heads), squeeze=False,
+                             figsize=(side * len(heads) + 1.2, side * len(layers) + 0.6))
+    image = None
+    for row, layer in enumerate(layers):
+        for col, head in enumerate(heads):
+            ax = axes[row][col]
+            image = ax.imshow(array[layer, head], vmin=0.0, vmax=1.0, cmap="viridis")
+            ax.set_xticks(range(len(key_tokens)), key_tokens, rotation=90, fontsize=8)
+            ax.set_yticks(range(len(tokens)), tokens, fontsize=8)
+            ax.set_title(f"layer {layer}, head {head}", fontsize=9)
+            if col == 0:
+                ax.set_ylabel("query (attends from)")
+            if row == len(layers) - 1:
+                ax.set_xlabel("key (attends to)")
+    fig.colorbar(image, ax=axes, shrink=0.8, label="attention weight")
+    fig.suptitle(title)
+    return fig
+
+
+def show_source(obj: Any) -> None:
+    """Display the source code of a helper, so the notebook shows exactly what it runs."""
+    source = inspect.getsource(obj)
+    try:
+        from IPython.display import Code, display
+
+        display(Code(source, language="python"))
+    except ImportError:
+        print(source)
