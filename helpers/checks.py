@@ -97,5 +97,10 @@ def returned(value: Any, expected_type: type, what: str) -> str | None:
     if value is None:
         return f"{what} returned None: did you forget a `return`?"
     if not isinstance(value, expected_type):
-        return f"{what} returned a {type(value).__name__}, expected a {expected_type.__name__}."
+        got, wanted = type(value).__name__, expected_type.__name__
+        return f"{what} returned {_article(got)} {got}, expected {_article(wanted)} {wanted}."
     return None
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1].lower() in "aeiou" else "a"

@@ -20,6 +20,10 @@ class AssetError(TutorialError, FileNotFoundError):
     """An offline asset is missing, incomplete or fails its checksum."""
 
 
+class ArchitectureError(TutorialError, ValueError):
+    """A model of another architecture or size than the one a helper works with."""
+
+
 class ShapeError(TutorialError, ValueError):
     """Tensors whose shapes do not fit together; the message names the shapes."""
 
