@@ -10,6 +10,8 @@ STAMP := $(VENV)/.installed
 #   make test TORCH="torch --index-url https://download.pytorch.org/whl/cpu"
 TORCH ?=
 LAB_ARGS ?=
+# Jupyter refuses to start as root (containers, Colab-like VMs, CI) unless told
+LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 CELL_TIMEOUT ?= 600
 TEST_ENV := TUTORIAL_SCALE=tiny TUTORIAL_SOURCE=offline HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 \
 	MPLBACKEND=Agg PYTHONPATH=$(CURDIR)/tests/netguard TUTORIAL_NETWORK_GUARD=1
@@ -38,7 +40,7 @@ assets: $(STAMP)
 	@$(call timed,assets,$(PY) -m helpers.assets prepare)
 
 lab: assets
-	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks $(LAB_ARGS)
+	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks $(LAB_ROOT) $(LAB_ARGS)
 
 test: test-unit test-notebooks
 

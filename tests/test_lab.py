@@ -47,11 +47,18 @@ def lab():
             time.sleep(0.5)
         yield base, token
     finally:
+        stop(process)
+
+
+def stop(process: subprocess.Popen) -> None:
+    """End make, JupyterLab and its kernels (one process group), if still running."""
+    try:
         os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=20)
+    except ProcessLookupError:
+        return
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def test_lab_serves_the_application(lab):
