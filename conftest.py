@@ -28,6 +28,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 
 
 def pytest_terminal_summary(terminalreporter) -> None:
+    _report_artifacts(terminalreporter)
     if not _notebook_seconds:
         return
     terminalreporter.section("notebook execution times")
@@ -35,3 +36,14 @@ def pytest_terminal_summary(terminalreporter) -> None:
         terminalreporter.write_line(f"{seconds:7.1f} s  {path}")
     terminalreporter.write_line(f"{sum(_notebook_seconds.values()):7.1f} s  all notebooks "
                                 f"({time.perf_counter() - _started:.1f} s this run, kernel start-ups included)")
+
+
+def _report_artifacts(terminalreporter) -> None:
+    """List the files tests wrote to build/test-artifacts in this run (screenshots, pages)."""
+    folder = ROOT / "build" / "test-artifacts"
+    started = time.time() - (time.perf_counter() - _started)
+    fresh = sorted(p for p in folder.rglob("*") if p.is_file() and p.stat().st_mtime >= started) if folder.is_dir() else []
+    if fresh:
+        terminalreporter.section("test artifacts")
+        for path in fresh:
+            terminalreporter.write_line(str(path.relative_to(ROOT)))
