@@ -33,24 +33,65 @@ HUB_PROBE_TIMEOUT_S = 2.0
 # prepare it instead of failing inside from_pretrained).
 IDENTIFIERS: dict[tuple[str, str], dict[str, str]] = {
     ("tiny", "hub"): {
+        # notebooks 07, 09: real seq2seq checkpoints; helpers.translation_data / summarization_data
+        "translation_model": "Helsinki-NLP/opus-mt-en-nl", "translation_data": "Helsinki-NLP/opus_books",
+        "summarization_model": "google-t5/t5-small", "summarization_data": "abisee/cnn_dailymail",
         # the same checkpoint as the offline asset, so tiny runs match in both worlds
         "encoder": "sentence-transformers/all-MiniLM-L6-v2",
+        "masked_lm": "google/bert_uncased_L-4_H-256_A-4",  # notebook 04: small public checkpoints
+        "causal_lm": "distilbert/distilgpt2",
+        "classification_data": "stanfordnlp/sst2",  # helpers.data.load_classification
     },
     ("full", "hub"): {
+        # notebooks 07, 09: real seq2seq checkpoints; helpers.translation_data / summarization_data
+        "translation_model": "Helsinki-NLP/opus-mt-en-nl", "translation_data": "Helsinki-NLP/opus_books",
+        "summarization_model": "google-t5/t5-small", "summarization_data": "abisee/cnn_dailymail",
         "encoder": "google-bert/bert-base-uncased",
+        "masked_lm": "google-bert/bert-base-uncased",  # notebook 04
+        "causal_lm": "openai-community/gpt2",
+        "classification_data": "stanfordnlp/sst2",
     },
     ("tiny", "offline"): {
+        # notebooks 07, 09: no seq2seq weights offline (BERT2BERT warm start); Django catalogs, docstrings
+        "translation_model": None, "translation_data": "asset:django-locale",
+        "summarization_model": None, "summarization_data": "python-docstrings",
         "encoder": "asset:encoder",
+        "masked_lm": None, "causal_lm": None,  # notebook 04: no MLM-head or causal-LM weights offline
+        "classification_data": "asset:spam-assassin",
     },
     ("full", "offline"): {
+        # notebooks 07, 09: no seq2seq weights offline (BERT2BERT warm start); Django catalogs, docstrings
+        "translation_model": None, "translation_data": "asset:django-locale",
+        "summarization_model": None, "summarization_data": "python-docstrings",
         "encoder": "asset:encoder",
+        "masked_lm": None, "causal_lm": None,  # notebook 04: no MLM-head or causal-LM weights offline
+        "classification_data": "asset:spam-assassin",
     },
 }
 
 # Sizes per scale: what a notebook trains and evaluates on.
 SIZES: dict[str, dict[str, int]] = {
-    "tiny": {"max_length": 128, "batch_size": 16, "train_examples": 512, "eval_examples": 128, "epochs": 1},
-    "full": {"max_length": 256, "batch_size": 32, "train_examples": 0, "eval_examples": 0, "epochs": 3},
+    "tiny": {"max_length": 128, "batch_size": 16, "train_examples": 512, "eval_examples": 128, "epochs": 1,
+             # seq2seq (notebooks 07, 09): decoder layers kept (0 = all), freeze encoder + embeddings, ...
+             "s2s_decoder_layers": 2, "s2s_freeze": 1, "s2s_batch_size": 8,
+             "s2s_warm_start_learning_rate": 5e-4, "s2s_pretrained_learning_rate": 5e-5,
+             "mt_max_length": 24, "mt_steps": 150, "mt_eval_examples": 0,
+             "sum_max_source_length": 128, "sum_max_target_length": 24, "sum_steps": 100, "sum_eval_examples": 0,
+             # notebook 04: two tiny models pre-trained from scratch, then the encoder adapted
+             "pretrain_layers": 2, "pretrain_hidden": 64, "pretrain_heads": 4, "pretrain_context": 64,
+             "pretrain_batch_size": 16, "pretrain_steps": 600, "pretrain_vocab_size": 2048, "adapt_steps": 15,
+             # classification (notebooks 05, 06): tokens per text, train/validation/test examples, ...
+             "cls_max_length": 64, "cls_train_examples": 320, "cls_eval_examples": 600, "cls_test_examples": 0,
+             "cls_batch_size": 8, "cls_epochs": 1, "cls_learning_rate": 3e-4},
+    "full": {"max_length": 256, "batch_size": 32, "train_examples": 0, "eval_examples": 0, "epochs": 3,
+             "s2s_decoder_layers": 0, "s2s_freeze": 0, "s2s_batch_size": 32,
+             "s2s_warm_start_learning_rate": 1e-4, "s2s_pretrained_learning_rate": 5e-5,
+             "mt_max_length": 128, "mt_steps": 3000, "mt_eval_examples": 0,
+             "sum_max_source_length": 512, "sum_max_target_length": 128, "sum_steps": 5000, "sum_eval_examples": 2000,
+             "pretrain_layers": 4, "pretrain_hidden": 256, "pretrain_heads": 4, "pretrain_context": 128,
+             "pretrain_batch_size": 64, "pretrain_steps": 4000, "pretrain_vocab_size": 8192, "adapt_steps": 200,
+             "cls_max_length": 128, "cls_train_examples": 0, "cls_eval_examples": 0, "cls_test_examples": 0,
+             "cls_batch_size": 32, "cls_epochs": 3, "cls_learning_rate": 2e-5},
 }  # 0 examples: the whole split
 
 # The one table: identifiers and sizes for every scale x source combination.

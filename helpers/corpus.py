@@ -1,0 +1,163 @@
+"""The offline pre-training corpus: the Brown corpus as plain text, split and tokenized.
+
+The Brown corpus (``.assets/brown``, 500 documents in 15 genres) is stored POS-tagged,
+one sentence per line, each token written ``word/tag`` (``The/at jury/nn said/vbd``),
+with TeX-style quotes (````` and ``''``). This module strips the tags, rebuilds
+readable sentences, splits the documents deterministically into train and held-out
+(whole documents, so no held-out sentence was seen in training), trains the two
+tokenizers of notebook 04 with the ``tokenizers`` library, and packs token ids into
+fixed-length blocks for pre-training.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Sequence
+
+import torch
+from torch import Tensor
+
+# Tokens glued to the word before them ("word ," -> "word,") and after them ("( word" -> "(word").
+_NO_SPACE_BEFORE = {",", ".", ";", ":", "?", "!", ")", "]", "''", "'"}
+_NO_SPACE_AFTER = {"(", "[", "``"}
+_QUOTES = {"``": '"', "''": '"'}
+
+WORDPIECE_SPECIALS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
+BPE_SPECIALS = ("<|endoftext|>",)
+
+
+@dataclass(frozen=True)
+class Document:
+    name: str  # the Brown file name, e.g. "ca01" (genre letter "a", number 01)
+    text: str  # the sentences, untagged, joined by single spaces
+
+    @property
+    def genre(self) -> str:
+        return self.name[1]
+
+
+def strip_tags(line: str) -> list[str]:
+    """The words of one tagged Brown line: ``'The/at jury/nn'`` -> ``['The', 'jury']``."""
+    words = []
+    for token in line.split():
+        word, slash, _tag = token.rpartition("/")
+        words.append(word if slash else token)  # a token without a tag stays as it is
+    return words
+
+
+def detokenize(words: Sequence[str]) -> str:
+    """Rebuild a sentence from its words: punctuation attached, TeX quotes as ``"``."""
+    text = ""
+    glue = True  # no space before the first word
+    for word in words:
+        if text and not glue and word not in _NO_SPACE_BEFORE:
+            text += " "
+        text += _QUOTES.get(word, word)
+        glue = word in _NO_SPACE_AFTER
+    return text
+
+
+def read_brown_file(path: Path) -> Document:
+    """One Brown file as a Document: one sentence per non-empty line, tags removed."""
+    sentences = [detokenize(strip_tags(line)) for line in path.read_text(encoding="latin-1").splitlines()]
+    return Document(path.name, " ".join(s for s in sentences if s))
+
+
+def brown_documents(folder: Path | str | None = None) -> list[Document]:
+    """All 500 Brown documents in file-name order (genre a to r)."""
+    if folder is None:
+        from . import assets
+
+        folder = assets.path("brown")
+    paths = sorted(p for p in Path(folder).glob("c[a-r][0-9][0-9]") if p.is_file())
+    if not paths:
+        raise FileNotFoundError(f"no Brown files (c[a-r][0-9][0-9]) in folder={str(folder)!r}")
+    return [read_brown_file(p) for p in paths]
+
+
+def is_held_out(name: str, held_out_fraction: float) -> bool:
+    """A stable coin flip per document name (SHA-256), independent of order and of Python's hash seed."""
+    if not 0.0 < held_out_fraction < 1.0:
+        raise ValueError(f"held_out_fraction must be in (0, 1), got {held_out_fraction!r}")
+    bucket = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16) / 16**8  # uniform in [0, 1)
+    return bucket < held_out_fraction
+
+
+def split_documents(documents: Iterable[Document], held_out_fraction: float = 0.1
+                    ) -> tuple[list[Document], list[Document]]:
+    """(train, held_out): whole documents, chosen by ``is_held_out``, order kept."""
+    documents = list(documents)
+    held_out = [d for d in documents if is_held_out(d.name, held_out_fraction)]
+    train = [d for d in documents if not is_held_out(d.name, held_out_fraction)]
+    return train, held_out
+
+
+def train_wordpiece(texts: Iterable[str], vocab_size: int):
+    """A BERT-style uncased WordPiece tokenizer trained on ``texts``, as a transformers tokenizer.
+
+    Adds ``[CLS] ... [SEP]`` around each text, like bert-base-uncased.
+    """
+    from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    _check_vocab_size(vocab_size)
+    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tokenizer.decoder = decoders.WordPiece()
+    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=list(WORDPIECE_SPECIALS),
+                                        show_progress=False)
+    tokenizer.train_from_iterator(texts, trainer=trainer)
+    cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1", special_tokens=[("[CLS]", cls), ("[SEP]", sep)])
+    return PreTrainedTokenizerFast(tokenizer_object=tokenizer, pad_token="[PAD]", unk_token="[UNK]",
+                                   cls_token="[CLS]", sep_token="[SEP]", mask_token="[MASK]")
+
+
+def train_byte_bpe(texts: Iterable[str], vocab_size: int):
+    """A GPT-2-style byte-level BPE tokenizer (cased, no unknown tokens) trained on ``texts``."""
+    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
+    from transformers import PreTrainedTokenizerFast
+
+    _check_vocab_size(vocab_size)
+    tokenizer = Tokenizer(models.BPE())
+    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=list(BPE_SPECIALS),
+                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    tokenizer.train_from_iterator(texts, trainer=trainer)
+    eos = BPE_SPECIALS[0]
+    return PreTrainedTokenizerFast(tokenizer_object=tokenizer, bos_token=eos, eos_token=eos,
+                                   unk_token=eos, pad_token=eos)
+
+
+def _check_vocab_size(vocab_size: int) -> None:
+    if not isinstance(vocab_size, int) or vocab_size < 300:
+        raise ValueError(f"vocab_size must be an int of at least 300 (the 256 bytes, the special tokens "
+                         f"and some merges), got {vocab_size!r}")
+
+
+def pack_blocks(token_ids: Sequence[Sequence[int]], block_length: int, separator: int | None = None,
+                prefix: int | None = None, suffix: int | None = None) -> Tensor:
+    """Concatenate documents' token ids and cut them into blocks of exactly ``block_length``.
+
+    ``separator`` goes between documents (GPT-2's ``<|endoftext|>``); ``prefix`` and
+    ``suffix`` frame each block (BERT's ``[CLS] ... [SEP]``). The remainder that does not
+    fill a block is dropped. Returns (N, block_length) int64.
+    """
+    framing = (prefix is not None) + (suffix is not None)
+    body = block_length - framing
+    if not isinstance(block_length, int) or body < 1:
+        raise ValueError(f"block_length must be an int larger than the {framing} framing tokens, got {block_length!r}")
+    stream: list[int] = []
+    for ids in token_ids:
+        stream.extend(ids)
+        if separator is not None:
+            stream.append(separator)
+    n = len(stream) // body
+    blocks = torch.tensor(stream[: n * body], dtype=torch.long).view(n, body)  # (N, body)
+    parts = ([torch.full((n, 1), prefix)] if prefix is not None else []) + [blocks] + \
+            ([torch.full((n, 1), suffix)] if suffix is not None else [])
+    return torch.cat(parts, dim=1)  # (N, block_length)

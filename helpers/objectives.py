@@ -1,0 +1,175 @@
+"""The two pre-training objectives: masked language modelling (BERT) and next-token prediction (GPT).
+
+* ``mask_tokens``: BERT's masking recipe. Choose 15% of the (non-special) positions;
+  of those, 80% become ``[MASK]``, 10% a random token, 10% stay unchanged. Labels hold
+  the original token at chosen positions and ``IGNORE_INDEX`` (-100) everywhere else,
+  so the loss is computed on the chosen positions only.
+* ``shift_for_causal_lm``: the model reads tokens ``0..T-2`` and predicts ``1..T-1``.
+* ``masked_lm_loss`` / ``causal_lm_loss``: the cross-entropies transformers computes.
+* ``perplexity``, ``pseudo_perplexity`` (Salazar et al., 2020) and ``unigram_baseline``.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+IGNORE_INDEX = -100  # PyTorch's cross_entropy default ignore_index, used by transformers
+
+
+@dataclass(frozen=True)
+class MaskingStats:
+    """Fractions measured on one masked batch (``masking_stats``)."""
+
+    selected: float  # chosen positions / maskable (non-special) positions
+    mask: float  # of the chosen: replaced by [MASK]
+    random: float  # of the chosen: replaced by another token
+    unchanged: float  # of the chosen: left as they were
+    special_selected: int  # chosen positions that were special tokens (must be 0)
+
+
+def mask_tokens(input_ids: Tensor, special_mask: Tensor, mask_token_id: int, vocab_size: int,
+                mlm_probability: float = 0.15, mask_fraction: float = 0.8, random_fraction: float = 0.1,
+                generator: torch.Generator | None = None) -> tuple[Tensor, Tensor]:
+    """BERT's recipe: returns (masked inputs, labels), both shaped like ``input_ids`` (B, T).
+
+    ``special_mask`` (B, T) is True at positions never to choose ([CLS], [SEP], [PAD]).
+    The random replacement token is drawn uniformly from the whole vocabulary, as in
+    BERT and transformers' ``DataCollatorForLanguageModeling`` (so it may, rarely, be the
+    original token). ``input_ids`` is not modified.
+    """
+    if input_ids.shape != special_mask.shape:
+        raise ValueError(f"special_mask must have the shape of input_ids {tuple(input_ids.shape)}, "
+                         f"got {tuple(special_mask.shape)}")
+    for name, p in (("mlm_probability", mlm_probability), ("mask_fraction", mask_fraction),
+                    ("random_fraction", random_fraction)):
+        if not 0.0 <= p <= 1.0:
+            raise ValueError(f"{name} must be a probability in [0, 1], got {p!r}")
+    if mask_fraction + random_fraction > 1.0:
+        raise ValueError(f"mask_fraction + random_fraction must be at most 1, got {mask_fraction + random_fraction!r}")
+    uniform = torch.rand(input_ids.shape, generator=generator)  # (B, T): one draw decides the fate
+    chosen = (torch.rand(input_ids.shape, generator=generator) < mlm_probability) & ~special_mask.bool()
+    to_mask = chosen & (uniform < mask_fraction)
+    to_random = chosen & (uniform >= mask_fraction) & (uniform < mask_fraction + random_fraction)
+    random_ids = torch.randint(vocab_size, input_ids.shape, generator=generator)  # (B, T)
+    inputs = input_ids.clone()
+    inputs[to_mask] = mask_token_id
+    inputs[to_random] = random_ids[to_random]
+    labels = torch.where(chosen, input_ids, torch.full_like(input_ids, IGNORE_INDEX))  # (B, T)
+    return inputs, labels
+
+
+def masking_stats(original: Tensor, inputs: Tensor, labels: Tensor, special_mask: Tensor,
+                  mask_token_id: int) -> MaskingStats:
+    """Measure the recipe on a batch: how many positions were chosen and what became of them.
+
+    A random replacement that happens to draw the original token counts as unchanged:
+    the model cannot tell them apart either.
+    """
+    chosen = labels != IGNORE_INDEX  # (B, T)
+    n = max(int(chosen.sum()), 1)
+    masked = chosen & (inputs == mask_token_id)
+    unchanged = chosen & (inputs == original)
+    return MaskingStats(
+        selected=int(chosen.sum()) / max(int((~special_mask.bool()).sum()), 1),
+        mask=int(masked.sum()) / n,
+        random=int((chosen & ~masked & ~unchanged).sum()) / n,
+        unchanged=int(unchanged.sum()) / n,
+        special_selected=int((chosen & special_mask.bool()).sum()),
+    )
+
+
+def shift_for_causal_lm(input_ids: Tensor) -> tuple[Tensor, Tensor]:
+    """(inputs, labels) for next-token prediction: position t reads tokens 0..t and predicts t+1.
+
+    input_ids (B, T) -> inputs (B, T-1) = tokens 0..T-2, labels (B, T-1) = tokens 1..T-1.
+    """
+    if input_ids.dim() < 1 or input_ids.shape[-1] < 2:
+        raise ValueError(f"input_ids needs at least 2 tokens in its last dimension, got shape {tuple(input_ids.shape)}")
+    return input_ids[..., :-1], input_ids[..., 1:]
+
+
+def masked_lm_loss(logits: Tensor, labels: Tensor) -> Tensor:
+    """Mean cross-entropy (nats) over the positions whose label is not -100. logits (B, T, V), labels (B, T)."""
+    _check_logits(logits, labels)
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=IGNORE_INDEX)
+
+
+def causal_lm_loss(logits: Tensor, input_ids: Tensor) -> Tensor:
+    """Mean next-token cross-entropy (nats) over every position. logits (B, T, V), input_ids (B, T).
+
+    The logits at position t are scored against token t+1: the last position has no
+    target, the first token is never a target.
+    """
+    _check_logits(logits, input_ids)
+    _, labels = shift_for_causal_lm(input_ids)  # (B, T-1)
+    return masked_lm_loss(logits[:, :-1], labels)
+
+
+def _check_logits(logits: Tensor, labels: Tensor) -> None:
+    if logits.dim() != 3 or logits.shape[:2] != labels.shape:
+        raise ValueError(f"logits must be (B, T, V) with (B, T) = labels' shape {tuple(labels.shape)}, "
+                         f"got {tuple(logits.shape)}")
+
+
+def perplexity(loss: float | Tensor) -> float:
+    """exp(mean cross-entropy in nats): the effective number of equally likely choices per token."""
+    return math.exp(float(loss))
+
+
+@torch.no_grad()
+def pseudo_log_likelihoods(model: torch.nn.Module, input_ids: Tensor, special_mask: Tensor,
+                           mask_token_id: int, batch_size: int = 64) -> Tensor:
+    """Mask each non-special position in turn and score the original token there.
+
+    input_ids, special_mask (T,) for one sequence -> (P,) log-probabilities (nats) of the
+    P non-special tokens, each predicted from all the others (a copy of the sequence per
+    position: T forward passes' worth of work, grouped into batches).
+    """
+    if input_ids.dim() != 1 or special_mask.shape != input_ids.shape:
+        raise ValueError(f"input_ids and special_mask must be one sequence (T,), got {tuple(input_ids.shape)} "
+                         f"and {tuple(special_mask.shape)}")
+    positions = (~special_mask.bool()).nonzero().squeeze(-1)  # (P,)
+    device = next(model.parameters()).device
+    scores = []
+    for start in range(0, len(positions), batch_size):
+        chunk = positions[start:start + batch_size]  # (b,)
+        copies = input_ids.repeat(len(chunk), 1)  # (b, T)
+        rows = torch.arange(len(chunk))
+        copies[rows, chunk] = mask_token_id  # copy i has position chunk[i] masked
+        logits = model(input_ids=copies.to(device)).logits.float()  # (b, T, V)
+        log_probs = logits[rows, chunk.to(device)].log_softmax(dim=-1)  # (b, V)
+        scores.append(log_probs[rows, input_ids[chunk].to(device)].cpu())
+    return torch.cat(scores) if scores else torch.empty(0)
+
+
+def pseudo_perplexity(model: torch.nn.Module, sequences: Tensor, special_mask: Tensor,
+                      mask_token_id: int, batch_size: int = 64) -> float:
+    """exp(-mean pseudo-log-likelihood) over the non-special tokens of (N, T) sequences."""
+    scores = torch.cat([pseudo_log_likelihoods(model, ids, special, mask_token_id, batch_size)
+                        for ids, special in zip(sequences, special_mask)])
+    return math.exp(-scores.mean().item())
+
+
+def unigram_counts(token_ids: Tensor, vocab_size: int) -> Tensor:
+    """(V,) how often each token id occurs in ``token_ids`` (any shape)."""
+    return torch.bincount(token_ids.reshape(-1), minlength=vocab_size)
+
+
+def unigram_baseline(train_ids: Tensor, held_out_ids: Tensor, vocab_size: int,
+                     smoothing: float = 1.0) -> tuple[float, float]:
+    """(loss in nats, perplexity) of ``held_out_ids`` under the training unigram distribution.
+
+    The best a model can do that ignores context entirely: p(token) = (count + smoothing) /
+    (N + smoothing * V), with add-``smoothing`` (Laplace) so that unseen tokens keep a
+    non-zero probability.
+    """
+    if smoothing <= 0:
+        raise ValueError(f"smoothing must be positive (unseen tokens need probability > 0), got {smoothing!r}")
+    counts = unigram_counts(train_ids, vocab_size).double() + smoothing  # (V,)
+    log_p = (counts / counts.sum()).log()  # (V,)
+    loss = -log_p[held_out_ids.reshape(-1)].mean().item()
+    return loss, math.exp(loss)

@@ -1,0 +1,159 @@
+"""The pre-training objectives: BERT's masking recipe (against transformers' collator), label
+shifting, losses (against the models' own), perplexity, pseudo-perplexity and the unigram baseline."""
+import math
+
+import pytest
+import torch
+from transformers import BertConfig, BertForMaskedLM, DataCollatorForLanguageModeling, GPT2Config, GPT2LMHeadModel
+
+from helpers import objectives as obj
+
+VOCAB, MASK, SPECIAL = 500, 4, (0, 1, 2, 3, 4)  # [PAD] [UNK] [CLS] [SEP] [MASK]
+
+
+def batch(rows=512, length=64, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    ids = torch.randint(len(SPECIAL), VOCAB, (rows, length), generator=g)  # (B, T)
+    ids[:, 0], ids[:, -1] = 2, 3  # [CLS] ... [SEP]
+    ids[: rows // 4, -10:-1] = 0  # some padding
+    return ids, torch.isin(ids, torch.tensor(SPECIAL))
+
+
+def test_recipe_statistics_and_labels():
+    ids, special = batch()
+    inputs, labels = obj.mask_tokens(ids, special, MASK, VOCAB, generator=torch.Generator().manual_seed(1))
+    stats = obj.masking_stats(ids, inputs, labels, special, MASK)
+    assert stats.special_selected == 0
+    assert abs(stats.selected - 0.15) < 0.01
+    assert abs(stats.mask - 0.8) < 0.02 and abs(stats.random - 0.1) < 0.02 and abs(stats.unchanged - 0.1) < 0.02
+    chosen = labels != obj.IGNORE_INDEX
+    assert torch.equal(labels[chosen], ids[chosen])  # labels are the originals at chosen positions
+    assert torch.equal(inputs[~chosen], ids[~chosen])  # nothing else changes
+    assert not special[chosen].any()
+
+
+def test_input_is_not_modified_and_generator_makes_it_reproducible():
+    ids, special = batch(rows=8)
+    copy = ids.clone()
+    a = obj.mask_tokens(ids, special, MASK, VOCAB, generator=torch.Generator().manual_seed(5))
+    b = obj.mask_tokens(ids, special, MASK, VOCAB, generator=torch.Generator().manual_seed(5))
+    assert torch.equal(ids, copy) and all(torch.equal(x, y) for x, y in zip(a, b))
+
+
+@pytest.mark.parametrize("mask_fraction,random_fraction", [(1.0, 0.0), (0.0, 1.0), (0.5, 0.25)])
+def test_recipe_fractions_are_parameters(mask_fraction, random_fraction):
+    ids, special = batch(rows=256)
+    inputs, labels = obj.mask_tokens(ids, special, MASK, VOCAB, mask_fraction=mask_fraction,
+                                     random_fraction=random_fraction, generator=torch.Generator().manual_seed(2))
+    stats = obj.masking_stats(ids, inputs, labels, special, MASK)
+    assert abs(stats.mask - mask_fraction) < 0.03 and abs(stats.random - random_fraction) < 0.03
+
+
+def test_same_statistics_as_the_transformers_collator():
+    from transformers import PreTrainedTokenizerFast
+    from tokenizers import Tokenizer, models
+    vocab = {t: i for i, t in enumerate(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + [f"w{i}" for i in range(VOCAB - 5)])}
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=Tokenizer(models.WordLevel(vocab, unk_token="[UNK]")),
+                                        pad_token="[PAD]", unk_token="[UNK]", cls_token="[CLS]", sep_token="[SEP]",
+                                        mask_token="[MASK]")
+    ids, special = batch()
+    collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.15, seed=3)
+    out = collator([{"input_ids": row} for row in ids.tolist()])
+    theirs = obj.masking_stats(ids, out["input_ids"], out["labels"], special, MASK)
+    inputs, labels = obj.mask_tokens(ids, special, MASK, VOCAB, generator=torch.Generator().manual_seed(3))
+    ours = obj.masking_stats(ids, inputs, labels, special, MASK)
+    assert theirs.special_selected == ours.special_selected == 0  # the collator never masks [CLS] [SEP] [PAD]
+    for field in ("selected", "mask", "random", "unchanged"):
+        assert abs(getattr(ours, field) - getattr(theirs, field)) < 0.02, field
+
+
+@pytest.mark.parametrize("bad", [dict(mlm_probability=1.5), dict(mask_fraction=0.9, random_fraction=0.2)])
+def test_bad_probabilities_are_named(bad):
+    ids, special = batch(rows=2)
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        obj.mask_tokens(ids, special, MASK, VOCAB, **bad)
+
+
+def test_special_mask_shape_is_checked():
+    ids, special = batch(rows=2)
+    with pytest.raises(ValueError, match="special_mask"):
+        obj.mask_tokens(ids, special[:, 1:], MASK, VOCAB)
+
+
+def test_shift_for_causal_lm():
+    ids = torch.arange(10).view(2, 5)
+    inputs, labels = obj.shift_for_causal_lm(ids)
+    assert inputs.tolist() == [[0, 1, 2, 3], [5, 6, 7, 8]] and labels.tolist() == [[1, 2, 3, 4], [6, 7, 8, 9]]
+    with pytest.raises(ValueError, match="at least 2 tokens"):
+        obj.shift_for_causal_lm(torch.tensor([[1]]))
+
+
+def tiny_models():
+    torch.manual_seed(0)
+    bert = BertForMaskedLM(BertConfig(vocab_size=VOCAB, hidden_size=32, num_hidden_layers=1, num_attention_heads=2,
+                                      intermediate_size=64, max_position_embeddings=64)).eval()
+    gpt = GPT2LMHeadModel(GPT2Config(vocab_size=VOCAB, n_embd=32, n_layer=1, n_head=2, n_positions=64)).eval()
+    return bert, gpt
+
+
+def test_losses_match_the_models_own():
+    bert, gpt = tiny_models()
+    ids, special = batch(rows=4, length=16)
+    inputs, labels = obj.mask_tokens(ids, special, MASK, VOCAB, generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        out = bert(input_ids=inputs, labels=labels)
+        assert torch.isclose(obj.masked_lm_loss(out.logits, labels), out.loss, atol=1e-6)
+        out = gpt(input_ids=ids, labels=ids)
+        assert torch.isclose(obj.causal_lm_loss(out.logits, ids), out.loss, atol=1e-6)
+        # the shift matters: scoring position t against token t is a different number
+        assert not torch.isclose(obj.masked_lm_loss(out.logits, ids), out.loss, atol=1e-3)
+
+
+def test_causal_loss_uses_only_the_past():
+    _, gpt = tiny_models()
+    ids, _ = batch(rows=1, length=12)
+    changed = ids.clone()
+    changed[0, -1] = (ids[0, -1] + 1) % VOCAB  # change the last token only
+    with torch.no_grad():
+        a, b = gpt(input_ids=ids).logits, gpt(input_ids=changed).logits
+    assert torch.allclose(a[:, :-1], b[:, :-1], atol=1e-5)  # earlier predictions cannot see it
+
+
+def test_perplexity_is_exp_of_the_loss():
+    assert obj.perplexity(math.log(7.0)) == pytest.approx(7.0)
+    assert obj.perplexity(torch.tensor(0.0)) == 1.0
+
+
+def test_uniform_model_has_perplexity_vocab_size():
+    class Uniform(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.zeros(1))
+
+        def forward(self, input_ids):
+            return type("Out", (), {"logits": torch.zeros(*input_ids.shape, VOCAB) + self.w})()
+
+    ids, special = batch(rows=2, length=10)
+    assert obj.pseudo_perplexity(Uniform(), ids, special, MASK, batch_size=3) == pytest.approx(VOCAB, rel=1e-5)
+
+
+def test_pseudo_log_likelihoods_mask_one_position_at_a_time():
+    bert, _ = tiny_models()
+    ids, special = batch(rows=1, length=10)
+    scores = obj.pseudo_log_likelihoods(bert, ids[0], special[0], MASK, batch_size=3)
+    assert scores.shape == (int((~special[0]).sum()),)
+    position = int((~special[0]).nonzero()[2])
+    masked = ids.clone()
+    masked[0, position] = MASK
+    with torch.no_grad():
+        expected = bert(input_ids=masked).logits[0, position].log_softmax(-1)[ids[0, position]]
+    assert torch.isclose(scores[2], expected, atol=1e-5)
+
+
+def test_unigram_baseline_by_hand():
+    train = torch.tensor([0, 0, 0, 1])  # counts 3, 1, 0 over V = 3; add-one: 4/7, 2/7, 1/7
+    loss, ppl = obj.unigram_baseline(train, torch.tensor([0, 2]), vocab_size=3)
+    expected = -(math.log(4 / 7) + math.log(1 / 7)) / 2
+    assert loss == pytest.approx(expected) and ppl == pytest.approx(math.exp(expected))
+    with pytest.raises(ValueError, match="smoothing"):
+        obj.unigram_baseline(train, train, 3, smoothing=0)

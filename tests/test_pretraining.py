@@ -1,0 +1,91 @@
+"""The two tiny models have the same size, see the same tokens, and the shared loop trains them."""
+import pytest
+import torch
+from transformers import BertForMaskedLM, GPT2LMHeadModel
+
+from helpers import objectives as obj
+from helpers import pretraining as pt
+
+SIZE = pt.ModelSize(layers=1, hidden=32, heads=2, context=16)
+VOCAB, MASK, SPECIAL = 300, 4, (0, 1, 2, 3, 4)
+
+
+def models():
+    torch.manual_seed(0)
+    return BertForMaskedLM(pt.bert_config(VOCAB, SIZE)), GPT2LMHeadModel(pt.gpt2_config(VOCAB, SIZE))
+
+
+def blocks(n=64, seed=0):
+    # a learnable stream: token t+1 = token t + 1 (mod a small range)
+    start = torch.randint(5, 50, (n, 1), generator=torch.Generator().manual_seed(seed))
+    return 5 + (start + torch.arange(SIZE.context)) % 40  # (n, T)
+
+
+def test_same_sizes_and_parameter_counts_within_ten_percent():
+    bert, gpt = models()
+    assert bert.config.num_hidden_layers == gpt.config.n_layer == SIZE.layers
+    assert bert.config.hidden_size == gpt.config.n_embd and bert.config.intermediate_size == gpt.config.n_inner
+    nb, ng = pt.count_parameters(bert), pt.count_parameters(gpt)
+    # BERT adds token-type embeddings and its MLM head transform (H x H + LayerNorm + output bias):
+    # ~6% at this toy size, ~2% at the notebook's sizes
+    assert abs(nb - ng) / ng < 0.10, (nb, ng)
+    assert bert.get_output_embeddings().weight is bert.get_input_embeddings().weight  # tied, counted once
+
+
+@pytest.mark.parametrize("bad", [dict(hidden=30, heads=4), dict(layers=0)])
+def test_model_size_is_validated(bad):
+    with pytest.raises(ValueError, match=next(iter(bad))):
+        pt.ModelSize(**{**dict(layers=1, hidden=32, heads=2, context=16), **bad})
+
+
+def test_batches_count_tokens_and_targets():
+    data = blocks()
+    lm = next(pt.lm_batches(data, batch_size=8))
+    assert lm.tokens == 8 * SIZE.context and lm.targets == 8 * (SIZE.context - 1)
+    assert torch.equal(lm.inputs["input_ids"], lm.inputs["labels"])
+    mlm = next(pt.mlm_batches(data, 8, SPECIAL, MASK, VOCAB))
+    assert mlm.tokens == lm.tokens and mlm.targets == int((mlm.inputs["labels"] != -100).sum()) > 0
+    # both streams draw the same blocks in the same order
+    chosen = mlm.inputs["labels"] != -100
+    assert torch.equal(mlm.inputs["labels"][chosen], lm.inputs["input_ids"][chosen])
+
+
+def test_masked_positions_loss_equals_the_model_loss():
+    bert, _ = models()
+    bert.eval()
+    batch = next(pt.mlm_batches(blocks(), 8, SPECIAL, MASK, VOCAB))
+    with torch.no_grad():
+        assert torch.isclose(pt.masked_positions_loss(bert, batch.inputs), pt.model_loss(bert, batch.inputs), atol=1e-5)
+
+
+def test_schedule_warms_up_then_decays_to_zero():
+    values = [pt.linear_schedule(s, steps=20, warmup=5) for s in range(21)]
+    assert values[0] == pytest.approx(0.2) and values[4] == 1.0 and values[20] == 0.0
+    assert all(a >= b for a, b in zip(values[4:], values[5:]))
+
+
+@pytest.mark.parametrize("kind", ["mlm", "lm"])
+def test_pretrain_learns_and_counts(kind):
+    bert, gpt = models()
+    data = blocks()
+    if kind == "mlm":
+        model, loss_fn = bert, pt.masked_positions_loss
+        stream = pt.mlm_batches(data, 16, SPECIAL, MASK, VOCAB)
+        held = [next(pt.mlm_batches(blocks(16, seed=1), 16, SPECIAL, MASK, VOCAB, seed=9))]
+    else:
+        model, loss_fn = gpt, pt.model_loss
+        stream = pt.lm_batches(data, 16)
+        held = [next(pt.lm_batches(blocks(16, seed=1), 16))]
+    result = pt.pretrain(model, stream, steps=60, lr=3e-3, warmup=5, held_out=held, eval_every=20, loss_fn=loss_fn)
+    assert result.eval_steps == [0, 20, 40, 60] and len(result.losses) == 60
+    assert result.tokens_seen == 60 * 16 * SIZE.context
+    assert result.eval_losses[-1] < 0.7 * result.eval_losses[0]
+    if kind == "lm":
+        assert result.targets_seen == 60 * 16 * (SIZE.context - 1)
+    assert not model.training
+
+
+def test_pretrain_rejects_bad_steps():
+    _, gpt = models()
+    with pytest.raises(ValueError, match="steps"):
+        pt.pretrain(gpt, pt.lm_batches(blocks(), 4), steps=0)
