@@ -70,7 +70,7 @@ IDENTIFIERS: dict[tuple[str, str], dict[str, str]] = {
 }
 
 # Sizes per scale: what a notebook trains and evaluates on.
-SIZES: dict[str, dict[str, int]] = {
+SIZES: dict[str, dict[str, int | float]] = {
     "tiny": {"max_length": 128, "batch_size": 16, "train_examples": 512, "eval_examples": 128, "epochs": 1,
              # seq2seq (notebooks 07, 09): decoder layers kept (0 = all), freeze encoder + embeddings, ...
              "s2s_decoder_layers": 2, "s2s_freeze": 1, "s2s_batch_size": 8,

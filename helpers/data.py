@@ -1,0 +1,241 @@
+"""Classification data: SpamAssassin emails offline, SST-2 from the hub, one schema.
+
+Both sources become a ``datasets.DatasetDict`` with the splits ``train``,
+``validation`` and ``test`` and the SST-2-like columns ``text`` (a string) and
+``label`` (a ``ClassLabel``), so the same tokenization and training code serves both::
+
+    from helpers.data import load_classification, subsample
+    data = load_classification(cfg.classification_data)   # DatasetDict
+    data["train"].features["label"].names                  # ['ham', 'spam'] offline
+    small = subsample(data["train"], 320, seed=0)          # stratified, fixed
+
+* **Offline** (``cfg.classification_data`` is the prepared ``spam-assassin`` folder):
+  each email is parsed with Python's ``email`` package into *subject + body text*
+  (headers dropped, quoted-printable/base64 decoded, HTML tags removed crudely);
+  label 1 = spam (``spam-1``, ``spam-2``), 0 = ham (``easy-ham-*``, ``hard-ham-1``).
+  Exact duplicate texts are dropped **before** splitting, so no test email also
+  appears in train. The split is stratified and seeded (``SPLIT_SEED``), with
+  ``VALIDATION_FRACTION`` and ``TEST_FRACTION`` of the emails, and cached under
+  ``<assets cache>/derived/`` (never committed).
+* **Hub** (any other identifier, e.g. ``stanfordnlp/sst2``): the labelled ``train``
+  split is cut (stratified) into train and validation, and the official
+  ``validation`` split, whose labels are public, becomes the test split (SST-2's
+  own test labels are hidden). ``sentence`` is renamed to ``text``.
+
+The validation split is for choosing (notebook 05); the test split is touched once,
+for the final number (notebook 06).
+"""
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import html
+import json
+import re
+import shutil
+from pathlib import Path
+
+from .errors import TutorialError
+
+LABEL_NAMES = ("ham", "spam")
+SPAM_GROUPS = ("spam-1", "spam-2")
+HAM_GROUPS = ("easy-ham-1", "easy-ham-2", "hard-ham-1")
+VALIDATION_FRACTION = 0.10
+TEST_FRACTION = 0.15
+SPLIT_SEED = 0
+CACHE_VERSION = 1  # bump when parsing or splitting changes, so old caches are not reused
+
+_TAG = re.compile(r"<[^>]*>")
+_DROP_BLOCKS = re.compile(r"<(script|style)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
+_SPACES = re.compile(r"[ \t\r\f\v]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+
+
+class DataError(TutorialError, ValueError):
+    """Classification data that cannot be read or split as asked."""
+
+
+def strip_html(markup: str) -> str:
+    """Crude HTML to text: drop scripts/styles and tags, unescape entities."""
+    return html.unescape(_TAG.sub(" ", _DROP_BLOCKS.sub(" ", markup)))
+
+
+def normalize_space(text: str) -> str:
+    """Collapse runs of spaces and blank lines; strip both ends."""
+    lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
+    return _BLANK_LINES.sub("\n", "\n".join(lines)).strip()
+
+
+def _part_text(part: email.message.Message) -> str:
+    payload = part.get_payload(decode=True)  # undoes quoted-printable and base64
+    if payload is None:
+        return ""
+    charset = part.get_content_charset() or "latin-1"
+    try:
+        text = payload.decode(charset, errors="replace")
+    except LookupError:  # an unknown charset name
+        text = payload.decode("latin-1", errors="replace")
+    return strip_html(text) if part.get_content_type() == "text/html" else text
+
+
+def email_text(raw: str) -> str:
+    """Subject and body text of one raw email, headers dropped: 'subject\\nbody'."""
+    if not isinstance(raw, str):
+        raise TypeError(f"raw must be the email as a str, got {type(raw).__name__}")
+    message = email.message_from_string(raw, policy=email.policy.compat32)
+    subject = str(message.get("Subject", "") or "")
+    parts = [p for p in message.walk() if p.get_content_maintype() == "text"]
+    plain = [p for p in parts if p.get_content_type() == "text/plain"]
+    body = "\n".join(_part_text(p) for p in (plain or parts))  # prefer plain text to HTML
+    return normalize_space(f"{subject}\n{body}")
+
+
+def read_spam_assassin(folder: str | Path) -> tuple[list[str], list[int]]:
+    """(texts, labels) of every email under the prepared folder, in a fixed order."""
+    folder = Path(folder)
+    texts: list[str] = []
+    labels: list[int] = []
+    for group in (*HAM_GROUPS, *SPAM_GROUPS):
+        files = sorted((folder / group).glob("*.json"))
+        if not files:
+            raise DataError(f"no emails in {folder / group}; run `python -m helpers.assets prepare spam-assassin`.")
+        for file in files:
+            texts.append(email_text(json.loads(file.read_text(encoding="utf-8"))["text"]))
+            labels.append(int(group in SPAM_GROUPS))
+    return texts, labels
+
+
+def deduplicate(texts: list[str], labels: list[int]) -> tuple[list[str], list[int]]:
+    """Keep the first of each exact duplicate text (and drop empty texts)."""
+    seen: set[str] = set()
+    kept_texts, kept_labels = [], []
+    for text, label in zip(texts, labels):
+        if text and text not in seen:
+            seen.add(text)
+            kept_texts.append(text)
+            kept_labels.append(label)
+    return kept_texts, kept_labels
+
+
+def split_indices(labels: list[int], validation: float = VALIDATION_FRACTION, test: float = TEST_FRACTION,
+                  seed: int = SPLIT_SEED) -> dict[str, list[int]]:
+    """Stratified, seeded train/validation/test indices (sorted within each split)."""
+    from sklearn.model_selection import train_test_split
+
+    for name, value in (("validation", validation), ("test", test)):
+        if not 0 < value < 1:
+            raise ValueError(f"{name} must be a fraction between 0 and 1, got {value!r}")
+    if validation + test >= 1:
+        raise ValueError(f"validation + test must leave examples for training, got {validation} + {test}")
+    everything = list(range(len(labels)))
+    rest, test_idx = train_test_split(everything, test_size=test, stratify=labels, random_state=seed)
+    rest_labels = [labels[i] for i in rest]
+    train_idx, val_idx = train_test_split(rest, test_size=validation / (1 - test), stratify=rest_labels,
+                                          random_state=seed)
+    return {"train": sorted(train_idx), "validation": sorted(val_idx), "test": sorted(test_idx)}
+
+
+def to_dataset_dict(texts: list[str], labels: list[int], splits: dict[str, list[int]],
+                    names: tuple[str, ...] = LABEL_NAMES):
+    """A DatasetDict with columns text (string) and label (ClassLabel with ``names``)."""
+    from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
+
+    features = Features({"text": Value("string"), "label": ClassLabel(names=list(names))})
+    return DatasetDict({
+        split: Dataset.from_dict({"text": [texts[i] for i in idx], "label": [labels[i] for i in idx]},
+                                 features=features)
+        for split, idx in splits.items()
+    })
+
+
+def _cache_folder(folder: Path) -> Path:
+    from . import assets
+
+    key = hashlib.sha256(f"{folder.resolve()}|{CACHE_VERSION}|{VALIDATION_FRACTION}|{TEST_FRACTION}|"
+                         f"{SPLIT_SEED}".encode()).hexdigest()[:12]
+    return assets.cache_dir() / "derived" / f"spam-assassin-{key}"
+
+
+def _quietly(action):
+    """Run ``action`` without datasets' progress bars (restoring the previous setting)."""
+    import datasets
+
+    was_disabled = datasets.are_progress_bars_disabled()
+    datasets.disable_progress_bars()
+    try:
+        return action()
+    finally:
+        if not was_disabled:
+            datasets.enable_progress_bars()
+
+
+def load_spam_assassin(folder: str | Path, cache: bool = True):
+    """The emails as a deduplicated, stratified DatasetDict (parsed once, then cached)."""
+    from datasets import load_from_disk
+
+    folder = Path(folder)
+    cached = _cache_folder(folder)
+    if cache and (cached / "dataset_dict.json").exists():
+        return load_from_disk(str(cached))
+    texts, labels = deduplicate(*read_spam_assassin(folder))
+    data = to_dataset_dict(texts, labels, split_indices(labels))
+    if cache:
+        partial = cached.with_name(cached.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)  # left over from an interrupted run
+        _quietly(lambda: data.save_to_disk(str(partial)))
+        if not cached.exists():  # another process may have finished first
+            partial.replace(cached)
+        shutil.rmtree(partial, ignore_errors=True)
+    return data
+
+
+def load_sst2(identifier: str, validation: float = VALIDATION_FRACTION, seed: int = SPLIT_SEED):
+    """SST-2 from the hub in the course schema: train cut into train/validation, dev as test."""
+    from datasets import DatasetDict, load_dataset
+
+    raw = load_dataset(identifier)
+    raw = raw.rename_column("sentence", "text") if "sentence" in raw["train"].column_names else raw
+    keep = ["text", "label"]
+    raw = raw.remove_columns([c for c in raw["train"].column_names if c not in keep])
+    cut = raw["train"].train_test_split(test_size=validation, stratify_by_column="label", seed=seed)
+    return DatasetDict({"train": cut["train"], "validation": cut["test"], "test": raw["validation"]})
+
+
+def load_classification(identifier: str):
+    """The course's classification DatasetDict: a spam-assassin folder, else a hub dataset id."""
+    if not isinstance(identifier, str) or not identifier:
+        raise ValueError(f"identifier must be a folder or a hub dataset id, got {identifier!r}")
+    folder = Path(identifier)
+    if folder.is_dir():
+        return load_spam_assassin(folder)
+    return load_sst2(identifier)
+
+
+def subsample(dataset, n: int, seed: int = 0):
+    """A fixed, stratified subset of ``n`` examples (0 or n >= len: the whole dataset)."""
+    if not isinstance(n, int) or n < 0:
+        raise ValueError(f"n must be a non-negative int, got {n!r}")
+    if n == 0 or n >= len(dataset):
+        return dataset
+    return dataset.train_test_split(train_size=n, stratify_by_column="label", seed=seed)["train"]
+
+
+def split_sizes(data) -> dict[str, dict[str, int]]:
+    """Examples per split and label name, e.g. {'train': {'ham': 3000, 'spam': 1200, 'all': 4200}}."""
+    sizes = {}
+    for split, dataset in data.items():
+        names = dataset.features["label"].names
+        counts = {name: 0 for name in names}
+        for label in dataset["label"]:
+            counts[names[label]] += 1
+        sizes[split] = {**counts, "all": len(dataset)}
+    return sizes
+
+
+def tokenize(data, tokenizer, max_length: int):
+    """Tokenize the ``text`` column (truncated to ``max_length``, not padded: pad per batch)."""
+    if not isinstance(max_length, int) or max_length < 2:
+        raise ValueError(f"max_length must be an int of at least 2, got {max_length!r}")
+    return _quietly(lambda: data.map(lambda batch: tokenizer(batch["text"], truncation=True, max_length=max_length),
+                                     batched=True, remove_columns=["text"]))

@@ -1,0 +1,259 @@
+"""A plain PyTorch training loop for sequence classification, short enough to read in one screen.
+
+    from transformers import DataCollatorWithPadding
+    from helpers.training import TrainConfig, train, evaluate, plot_history
+    history = train(model, tokenized["train"], tokenized["validation"],
+                    TrainConfig(epochs=1, learning_rate=5e-5, batch_size=16),
+                    collate_fn=DataCollatorWithPadding(tokenizer), names=["ham", "spam"])
+    history.evals[-1]["accuracy"], history.seconds_per_step, history.peak_memory_bytes
+    plot_history(history)
+
+What ``train`` does, in order: move the model to the device; build AdamW (over
+``param_groups`` when given, e.g. ``freezing.layerwise_lr_groups``; parameters with
+``requires_grad=False`` get no gradient and are skipped); a linear warm-up then linear
+decay of the learning rate; per step, autocast in the precision of
+``helpers.device.pick_precision`` (bf16, or fp16 with a grad scaler, on CUDA; fp32 on
+CPU), backward, gradient clipping, optimizer and scheduler steps; at each epoch's end,
+``evaluate`` on the validation set and (with ``checkpoint_dir``) a checkpoint
+(``helpers.checkpoints``). ``resume=True`` continues from the latest checkpoint.
+
+The model is any Hugging Face ``...ForSequenceClassification`` (or a ``peft`` wrapper):
+called with the batch's tensors and ``labels`` it returns ``.loss`` and ``.logits``.
+Data sets yield dicts of token ids and a ``label``; ``collate_fn`` turns a list of them
+into padded tensors (``DataCollatorWithPadding``, or ``stack_collate`` for equal lengths).
+Shuffling uses a generator seeded with ``seed + epoch``, so a resumed run sees the
+same order. A CUDA out-of-memory error is re-raised as ``OutOfMemory`` saying what to
+shrink (``explain_oom``).
+"""
+from __future__ import annotations
+
+import contextlib
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Callable, Iterator, Sequence
+
+import torch
+from torch.utils.data import DataLoader
+
+from . import checkpoints
+from .device import Precision, pick_device, pick_precision, seed_everything
+from .errors import TutorialError
+from .metrics import classification_metrics
+
+
+class OutOfMemory(TutorialError, RuntimeError):
+    """The accelerator ran out of memory during training or evaluation."""
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 1
+    learning_rate: float = 5e-5
+    batch_size: int = 16
+    eval_batch_size: int = 64
+    weight_decay: float = 0.01
+    warmup_ratio: float = 0.1          # share of all steps spent warming the learning rate up
+    max_grad_norm: float | None = 1.0  # None: no clipping
+    seed: int = 0
+    progress: bool = True              # a tqdm bar over all steps
+    checkpoint_dir: str | None = None  # save one checkpoint per epoch there
+    resume: bool = False               # continue from the latest checkpoint in checkpoint_dir
+    stop_after_epoch: int | None = None  # stop early (as if interrupted) after this many epochs
+
+    def __post_init__(self) -> None:
+        for name in ("epochs", "batch_size", "eval_batch_size"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be a positive int, got {value!r}")
+        if not self.learning_rate > 0:
+            raise ValueError(f"learning_rate must be positive, got {self.learning_rate!r}")
+        if not 0 <= self.warmup_ratio < 1:
+            raise ValueError(f"warmup_ratio must be in [0, 1), got {self.warmup_ratio!r}")
+        if self.resume and not self.checkpoint_dir:
+            raise ValueError("resume=True needs a checkpoint_dir to resume from")
+
+
+@dataclass
+class History:
+    losses: list[float] = field(default_factory=list)          # training loss per step
+    learning_rates: list[float] = field(default_factory=list)  # first group's lr per step
+    step_seconds: list[float] = field(default_factory=list)    # wall time per step
+    evals: list[dict[str, Any]] = field(default_factory=list)  # per epoch: loss and metrics
+    peak_memory_bytes: int | None = None                       # CUDA only; None elsewhere
+
+    @property
+    def seconds_per_step(self) -> float:
+        """Median wall time of a step (the median ignores the slow first steps)."""
+        times = sorted(self.step_seconds)
+        return times[len(times) // 2] if times else float("nan")
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def stack_collate(features: Sequence[dict[str, Any]]) -> dict[str, torch.Tensor]:
+    """Stack equal-length examples into tensors; ``label`` becomes ``labels``."""
+    batch = {key: torch.tensor([f[key] for f in features]) for key in features[0]}
+    if "label" in batch:
+        batch["labels"] = batch.pop("label")
+    return batch
+
+
+def make_loader(dataset, batch_size: int, collate_fn: Callable, shuffle: bool = False,
+                seed: int = 0) -> DataLoader:
+    """A DataLoader whose shuffling depends only on ``seed`` (use seed + epoch per epoch)."""
+    generator = torch.Generator().manual_seed(seed) if shuffle else None
+    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, collate_fn=collate_fn,
+                      generator=generator)
+
+
+def linear_schedule(optimizer: torch.optim.Optimizer, warmup_steps: int, total_steps: int):
+    """Learning rate x (step / warmup) while warming up, then linearly down to 0 at the end."""
+    def factor(step: int) -> float:
+        if step < warmup_steps:
+            return (step + 1) / (warmup_steps + 1)
+        return max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
+    return torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+
+
+def default_param_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str, Any]]:
+    """Trainable parameters in two groups: with weight decay, and without (biases, LayerNorm)."""
+    decay, no_decay = [], []
+    for name, param in model.named_parameters():
+        if param.requires_grad:
+            (no_decay if param.ndim < 2 else decay).append(param)  # 1-d: biases and norm weights
+    return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
+
+
+@contextlib.contextmanager
+def explain_oom(batch_size: int) -> Iterator[None]:
+    """Turn CUDA's out-of-memory error into one sentence saying what to shrink."""
+    try:
+        yield
+    except torch.cuda.OutOfMemoryError as error:
+        torch.cuda.empty_cache()
+        raise OutOfMemory(
+            f"the GPU ran out of memory with batch_size={batch_size}: halve the batch size, shorten "
+            f"max_length or freeze more layers, then restart the kernel.") from error
+
+
+def _autocast(device: torch.device, precision: Precision):
+    if precision.dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=precision.dtype)
+
+
+def _to(batch: dict[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:
+    return {key: value.to(device) for key, value in batch.items()}
+
+
+@torch.no_grad()
+def predict(model: torch.nn.Module, dataset, collate_fn: Callable = stack_collate, batch_size: int = 64,
+            device: torch.device | None = None) -> tuple[torch.Tensor, torch.Tensor, float]:
+    """(predicted ids (N,), true labels (N,), mean loss) over ``dataset`` in eval mode."""
+    device = device or next(model.parameters()).device
+    precision = pick_precision(device)
+    was_training = model.training
+    model.eval()
+    predictions, labels, loss_sum = [], [], 0.0
+    for batch in make_loader(dataset, batch_size, collate_fn):
+        batch = _to(batch, device)
+        with _autocast(device, precision), explain_oom(batch_size):
+            out = model(**batch)
+        predictions.append(out.logits.argmax(dim=-1).cpu())  # (B,)
+        labels.append(batch["labels"].cpu())
+        loss_sum += out.loss.float().item() * len(batch["labels"])
+    model.train(was_training)
+    truth = torch.cat(labels)
+    return torch.cat(predictions), truth, loss_sum / len(truth)
+
+
+def evaluate(model: torch.nn.Module, dataset, names: Sequence[str], collate_fn: Callable = stack_collate,
+             batch_size: int = 64) -> dict[str, Any]:
+    """Mean loss and ``metrics.classification_metrics`` of the model on ``dataset``."""
+    predicted, truth, loss = predict(model, dataset, collate_fn, batch_size)
+    return {"loss": loss, **classification_metrics(truth, predicted, names)}
+
+
+def train(model: torch.nn.Module, train_dataset, eval_dataset, config: TrainConfig, *,
+          names: Sequence[str], collate_fn: Callable = stack_collate,
+          param_groups: list[dict[str, Any]] | None = None,
+          on_step: Callable[[int, int], Any] | None = None, device: torch.device | None = None) -> History:
+    """Train ``model`` for ``config.epochs`` epochs; evaluate after each; return the History.
+
+    ``on_step(step, epoch)`` runs before every step (e.g. ``freezing.GradualUnfreezer``).
+    """
+    from tqdm.auto import tqdm
+
+    device = torch.device(device) if device is not None else pick_device()
+    precision = pick_precision(device)
+    model.to(device)
+    seed_everything(config.seed)
+    groups = param_groups if param_groups is not None else default_param_groups(model, config.weight_decay)
+    optimizer = torch.optim.AdamW(groups, lr=config.learning_rate)
+    steps_per_epoch = -(-len(train_dataset) // config.batch_size)
+    total = steps_per_epoch * config.epochs
+    scheduler = linear_schedule(optimizer, round(config.warmup_ratio * total), total)
+    scaler = torch.amp.GradScaler(device.type) if precision.use_grad_scaler else None
+    history, start = History(), 0
+    found = checkpoints.latest_checkpoint(config.checkpoint_dir) if config.resume else None
+    if found is not None:
+        start, saved = checkpoints.load_checkpoint(found, model, optimizer, scheduler, scaler)
+        history = History(**saved)
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats(device)
+    last = min(config.epochs, config.stop_after_epoch or config.epochs)
+    bar = tqdm(total=(last - start) * steps_per_epoch, disable=not config.progress, desc="training")
+    for epoch in range(start, last):
+        model.train()
+        loader = make_loader(train_dataset, config.batch_size, collate_fn, shuffle=True, seed=config.seed + epoch)
+        for index, batch in enumerate(loader):
+            if on_step is not None:
+                on_step(epoch * steps_per_epoch + index, epoch)
+            began = time.perf_counter()
+            with explain_oom(config.batch_size):
+                with _autocast(device, precision):
+                    loss = model(**_to(batch, device)).loss
+                (scaler.scale(loss) if scaler else loss).backward()
+                if scaler:
+                    scaler.unscale_(optimizer)  # clip the true gradients, not the scaled ones
+                if config.max_grad_norm is not None:
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+                scaler.step(optimizer) if scaler else optimizer.step()
+                if scaler:
+                    scaler.update()
+                optimizer.zero_grad(set_to_none=True)
+                scheduler.step()
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
+            history.step_seconds.append(time.perf_counter() - began)
+            history.losses.append(loss.item())
+            history.learning_rates.append(scheduler.get_last_lr()[0])
+            bar.update()
+            bar.set_postfix(loss=f"{loss.item():.3f}")
+        history.evals.append({"epoch": epoch + 1, **evaluate(model, eval_dataset, names, collate_fn,
+                                                              config.eval_batch_size)})
+        if device.type == "cuda":
+            history.peak_memory_bytes = max(history.peak_memory_bytes or 0, torch.cuda.max_memory_allocated(device))
+        if config.checkpoint_dir:
+            checkpoints.save_checkpoint(config.checkpoint_dir, epoch + 1, model, optimizer, scheduler,
+                                        history.to_dict(), scaler)
+    bar.close()
+    return history
+
+
+def plot_history(history: History, ax=None, title: str = "Training loss"):
+    """Training loss per step, and validation loss at each epoch's end."""
+    import matplotlib.pyplot as plt
+
+    ax = ax or plt.subplots(figsize=(6, 3.4))[1]
+    ax.plot(range(1, len(history.losses) + 1), history.losses, label="training loss (per step)")
+    if history.evals and history.losses:
+        steps_per_epoch = len(history.losses) / len(history.evals)
+        ax.plot([steps_per_epoch * e["epoch"] for e in history.evals], [e["loss"] for e in history.evals],
+                "o--", label="validation loss (per epoch)")
+    ax.set_xlabel("optimizer step")
+    ax.set_ylabel("cross-entropy loss (nats)")
+    ax.set_title(title)
+    ax.legend()
+    return ax

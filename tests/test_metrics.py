@@ -1,0 +1,60 @@
+"""Metrics agree with hand-computed values; the majority baseline and the plots behave."""
+import matplotlib
+import pytest
+import torch
+
+from helpers.metrics import classification_metrics, majority_predictions, plot_confusion_matrix, plot_metric_bars
+
+matplotlib.use("Agg")
+NAMES = ["ham", "spam"]
+
+
+def test_metrics_by_hand():
+    truth = [0, 0, 0, 0, 1, 1, 1, 0]
+    predicted = [0, 0, 1, 0, 1, 0, 1, 0]
+    m = classification_metrics(truth, predicted, NAMES)
+    # ham: 4 of 5 right, 1 predicted spam; spam: 2 of 3 right, 1 predicted ham
+    assert m["confusion"] == [[4, 1], [1, 2]]
+    assert m["accuracy"] == pytest.approx(6 / 8)
+    assert m["per_class"]["spam"] == pytest.approx({"precision": 2 / 3, "recall": 2 / 3, "f1": 2 / 3, "support": 3})
+    assert m["per_class"]["ham"]["precision"] == pytest.approx(4 / 5)
+    assert m["f1_macro"] == pytest.approx((4 / 5 + 2 / 3) / 2)
+    assert m["recall_macro"] == pytest.approx((4 / 5 + 2 / 3) / 2)
+
+
+def test_majority_baseline_has_zero_f1_on_the_minority_class():
+    truth = [0] * 7 + [1] * 3
+    predicted = majority_predictions([0, 0, 1], len(truth))
+    m = classification_metrics(truth, predicted, NAMES)
+    assert predicted == [0] * 10 and m["accuracy"] == pytest.approx(0.7)
+    assert m["per_class"]["spam"]["f1"] == 0 and m["f1_macro"] == pytest.approx((2 * 0.7 / 1.7) / 2)
+
+
+def test_tensors_are_accepted_and_classes_never_predicted_still_appear():
+    m = classification_metrics(torch.tensor([0, 0]), torch.tensor([0, 0]), ["a", "b", "c"])
+    assert m["confusion"] == [[2, 0, 0], [0, 0, 0], [0, 0, 0]]
+    assert m["per_class"]["c"]["support"] == 0
+
+
+@pytest.mark.parametrize("truth,predicted,message", [
+    ([0, 1], [0], "same length"), ([], [], "non-empty"), ([0.5, 1.0], [0, 1], "integer"),
+    ([[0, 1]], [[0, 1]], "1-d"),
+])
+def test_bad_inputs_are_named(truth, predicted, message):
+    with pytest.raises(ValueError, match=message):
+        classification_metrics(truth, predicted, NAMES)
+
+
+def test_majority_of_nothing_is_an_error():
+    with pytest.raises(ValueError, match="empty"):
+        majority_predictions([], 3)
+
+
+def test_plots_label_their_axes():
+    ax = plot_confusion_matrix([[4, 1], [1, 2]], NAMES)
+    assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
+    assert any("80.0%" in t.get_text() for t in ax.texts)
+    bars = plot_metric_bars({"a": {"accuracy": 0.9, "f1_macro": 0.8}, "b": {"accuracy": 0.7, "f1_macro": 0.4}})
+    assert bars.get_ylabel() == "score (%)" and len(bars.patches) == 4
+    with pytest.raises(ValueError, match="2 x 2"):
+        plot_confusion_matrix([[1, 2, 3]], NAMES)
