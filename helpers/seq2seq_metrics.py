@@ -1,0 +1,143 @@
+"""Scores for generated text: BLEU and chrF (sacreBLEU), ROUGE (rouge-score), and BLEU by hand.
+
+The library wrappers return plain floats on a 0-100 scale, so translation and
+summarization report numbers the same way::
+
+    translation_scores(hypotheses, references)   # {'bleu': 12.3, 'chrf': 34.5}
+    rouge_scores(hypotheses, references)         # {'rouge1': ..., 'rouge2': ..., 'rougeL': ...}
+
+The by-hand functions (``ngram_counts``, ``clipped_matches``, ``brevity_penalty``,
+``bleu_by_hand``) are what notebook 07 derives: BLEU is the geometric mean of the
+clipped n-gram precisions for n = 1..4, times a penalty for being too short,
+
+    BLEU = BP * exp(mean_n log p_n),   BP = 1 if c > r else exp(1 - r / c),
+
+with c the hypothesis length and r the reference length, in tokens of the same
+tokenizer sacreBLEU uses (``13a`` by default).
+"""
+from __future__ import annotations
+
+import math
+from collections import Counter
+from typing import Sequence
+
+from .errors import TutorialError
+
+MAX_ORDER = 4
+
+
+class MetricInputError(TutorialError, ValueError):
+    """Hypotheses and references that cannot be scored together."""
+
+
+def _check_pairs(hypotheses: Sequence[str], references: Sequence[str]) -> None:
+    if isinstance(hypotheses, str) or isinstance(references, str):
+        raise MetricInputError("hypotheses and references must be lists of strings, not one string; "
+                               "wrap a single sentence in a list")
+    if len(hypotheses) != len(references):
+        raise MetricInputError(f"got {len(hypotheses)} hypotheses but {len(references)} references; "
+                               "pass one reference per hypothesis")
+    if not hypotheses:
+        raise MetricInputError("hypotheses is empty; pass at least one sentence to score")
+
+
+def tokenize(text: str, tokenizer: str = "13a") -> list[str]:
+    """The tokens sacreBLEU counts n-grams over (``13a``: splits off punctuation; ``zh``: one
+    token per Chinese character)."""
+    from sacrebleu.metrics.bleu import BLEU
+
+    return BLEU(tokenize=tokenizer).tokenizer(text.rstrip()).split()
+
+
+def ngram_counts(tokens: Sequence[str], n: int) -> Counter:
+    """How often each n-gram (a tuple of n tokens) occurs."""
+    if n < 1:
+        raise MetricInputError(f"n={n} is not a valid n-gram order; use n >= 1")
+    return Counter(tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
+
+
+def clipped_matches(hypothesis: Sequence[str], reference: Sequence[str], n: int) -> tuple[int, int]:
+    """(matches, total): hypothesis n-grams found in the reference, each counted at most as
+    often as the reference has it ("clipping"), and the number of hypothesis n-grams."""
+    hyp, ref = ngram_counts(hypothesis, n), ngram_counts(reference, n)
+    matches = sum(min(count, ref[gram]) for gram, count in hyp.items())
+    return matches, sum(hyp.values())
+
+
+def brevity_penalty(hypothesis_length: int, reference_length: int) -> float:
+    """1 when the hypothesis is longer than the reference, else exp(1 - r / c) (0 for c = 0)."""
+    if hypothesis_length < 0 or reference_length < 0:
+        raise MetricInputError(f"lengths must be >= 0, got c={hypothesis_length}, r={reference_length}")
+    if hypothesis_length > reference_length:
+        return 1.0
+    if hypothesis_length == 0:
+        return 0.0
+    return math.exp(1 - reference_length / hypothesis_length)
+
+
+def bleu_by_hand(hypothesis: str, reference: str, tokenizer: str = "13a",
+                 max_order: int = MAX_ORDER) -> dict[str, float | list[float]]:
+    """Sentence BLEU without smoothing, step by step: the same number as
+    ``sacrebleu.sentence_bleu(hypothesis, [reference], smooth_method="none")``.
+
+    Like sacreBLEU's sentence BLEU it uses the *effective order*: an order n for which the
+    hypothesis has no n-gram at all (a sentence shorter than n tokens) is left out of the
+    mean instead of counting as precision 0.
+    """
+    hyp, ref = tokenize(hypothesis, tokenizer), tokenize(reference, tokenizer)
+    precisions = []
+    for n in range(1, max_order + 1):
+        matches, total = clipped_matches(hyp, ref, n)
+        if total:
+            precisions.append(matches / total)
+    bp = brevity_penalty(len(hyp), len(ref))
+    if not precisions or min(precisions) == 0:
+        score = 0.0  # one order without a match makes the geometric mean 0
+    else:
+        score = bp * math.exp(sum(math.log(p) for p in precisions) / len(precisions))
+    return {"bleu": 100 * score, "precisions": [100 * p for p in precisions], "bp": bp,
+            "hyp_len": len(hyp), "ref_len": len(ref)}
+
+
+def translation_scores(hypotheses: Sequence[str], references: Sequence[str],
+                       tokenizer: str = "13a") -> dict[str, float]:
+    """Corpus BLEU and chrF (0-100) of hypotheses against one reference each."""
+    import sacrebleu
+
+    _check_pairs(hypotheses, references)
+    bleu = sacrebleu.corpus_bleu(list(hypotheses), [list(references)], tokenize=tokenizer)
+    chrf = sacrebleu.corpus_chrf(list(hypotheses), [list(references)])
+    return {"bleu": bleu.score, "chrf": chrf.score}
+
+
+def bleu_details(hypotheses: Sequence[str], references: Sequence[str], tokenizer: str = "13a") -> dict:
+    """Corpus BLEU with its parts: the four n-gram precisions, the brevity penalty, the lengths."""
+    import sacrebleu
+
+    _check_pairs(hypotheses, references)
+    bleu = sacrebleu.corpus_bleu(list(hypotheses), [list(references)], tokenize=tokenizer)
+    return {"bleu": bleu.score, "precisions": list(bleu.precisions), "bp": bleu.bp,
+            "hyp_len": bleu.sys_len, "ref_len": bleu.ref_len}
+
+
+ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
+
+
+def rouge_scores(hypotheses: Sequence[str], references: Sequence[str],
+                 rouge_types: Sequence[str] = ROUGE_TYPES) -> dict[str, float]:
+    """Mean ROUGE F1 (0-100) over the pairs, with Porter stemming (``rouge-score``)."""
+    from rouge_score import rouge_scorer
+
+    _check_pairs(hypotheses, references)
+    scorer = rouge_scorer.RougeScorer(list(rouge_types), use_stemmer=True)
+    totals = dict.fromkeys(rouge_types, 0.0)
+    for hypothesis, reference in zip(hypotheses, references):
+        scores = scorer.score(reference, hypothesis)  # rouge-score takes (target, prediction)
+        for name in rouge_types:
+            totals[name] += scores[name].fmeasure
+    return {name: 100 * total / len(hypotheses) for name, total in totals.items()}
+
+
+def mean_words(texts: Sequence[str]) -> float:
+    """Mean length in whitespace-separated words (0 for no texts)."""
+    return sum(len(t.split()) for t in texts) / len(texts) if texts else 0.0

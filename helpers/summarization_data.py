@@ -1,0 +1,216 @@
+"""Summarization data for notebook 09, and the extractive baselines it compares against.
+
+Offline there is no summarization dataset, so the course builds one from real text
+with real, human-written summaries: **Python docstrings**. PEP 257 asks a docstring to
+start with a one-line summary, a blank line, then the elaboration, so::
+
+    summary  = the first line           ("Return a new deque with the items of iterable.")
+    document = the rest, in one paragraph
+
+It is XSum-like (one-sentence summaries) and uses XSum's columns ``document``,
+``summary`` and ``id``. Only docstrings that follow the convention are kept: a summary
+line of at least ``MIN_SUMMARY_WORDS`` words ending with a period, then a blank line,
+then a document of at least ``MIN_DOCUMENT_WORDS`` words (cut where doctest examples start).
+Objects are read with ``inspect`` from a fixed list of standard-library modules of the
+running interpreter, so the set changes a little between Python versions; each pair's
+split is fixed by a hash of its id (``module.Class.method``), not by its position.
+
+With ``source=hub`` the identifier is a dataset such as ``abisee/cnn_dailymail``
+(config ``3.0.0``, Parquet, no loading script), whose ``article``/``highlights`` are
+renamed to ``document``/``summary``.
+
+Baselines: ``lead(document, k)`` (the first k sentences) and ``centroid_summaries``
+(the sentence whose embedding is closest to the mean of the document's sentence
+embeddings, with the encoder's mean-pooled embeddings from ``embed_sentences``).
+"""
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+import re
+import warnings
+from typing import Callable, Iterator, Sequence
+
+import torch
+
+from .errors import TutorialError
+
+OFFLINE_ID = "python-docstrings"
+MIN_SUMMARY_WORDS = 4
+MIN_DOCUMENT_WORDS = 20
+SPLIT_PERCENT = {"test": 20, "validation": 10}  # the rest is train
+
+# Standard-library modules present in Python 3.10 to 3.13, importable without side effects.
+STDLIB_MODULES = tuple("""
+abc argparse ast asyncio base64 bisect calendar cmd codecs collections colorsys configparser contextlib
+copy csv dataclasses datetime decimal difflib dis doctest email.message email.utils enum filecmp
+fileinput fnmatch fractions ftplib functools getopt gettext glob graphlib gzip hashlib heapq hmac html
+html.parser http.client http.cookies http.server imaplib importlib inspect io ipaddress json
+json.decoder json.encoder keyword linecache locale logging logging.handlers lzma mailbox mimetypes
+netrc numbers operator optparse os os.path pathlib pdb pickle pickletools pkgutil platform plistlib
+poplib pprint profile pstats queue quopri random re reprlib runpy sched secrets selectors shelve shlex
+shutil signal smtplib socket socketserver sqlite3 ssl statistics string struct subprocess symtable
+sysconfig tabnanny tarfile tempfile textwrap threading timeit token tokenize trace traceback
+tracemalloc types typing unittest unittest.mock urllib.parse urllib.request uuid warnings wave weakref
+xml.dom.minidom xml.etree.ElementTree zipfile zipimport zoneinfo
+""".split())
+
+# A sentence ends at . ! or ? followed by a space and a capital, digit, quote or bracket.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
+_SPACES = re.compile(r"\s+")
+
+
+class SummarizationDataError(TutorialError, ValueError):
+    """Summarization data that cannot be built or split as asked."""
+
+
+def _public_objects(module) -> Iterator[tuple[str, object]]:
+    """(qualified name, object) of a module's public functions, classes and methods."""
+    for name, value in sorted(vars(module).items()):
+        if name.startswith("_") or getattr(value, "__module__", None) != module.__name__:
+            continue
+        if inspect.isfunction(value) or inspect.isclass(value):
+            yield f"{module.__name__}.{name}", value
+        if inspect.isclass(value):
+            for method_name, method in sorted(vars(value).items()):
+                if not method_name.startswith("_") and inspect.isfunction(method):
+                    yield f"{module.__name__}.{name}.{method_name}", method
+
+
+def split_docstring(docstring: str | None) -> tuple[str, str] | None:
+    """(summary, document) of a PEP 257 docstring, or None when it does not follow the rule."""
+    if not docstring:
+        return None
+    lines = inspect.cleandoc(docstring).split("\n")
+    if len(lines) < 3 or lines[1].strip():
+        return None  # no blank line after the first: not a one-line summary
+    summary = lines[0].strip()
+    body = []
+    for line in lines[2:]:
+        if line.strip().startswith(">>>"):
+            break  # doctest examples (and their expected output) end the prose
+        body.append(line.strip())
+    document = _SPACES.sub(" ", " ".join(body)).strip()
+    if len(summary.split()) < MIN_SUMMARY_WORDS or not summary.endswith("."):
+        return None
+    if len(document.split()) < MIN_DOCUMENT_WORDS:
+        return None
+    return summary, document
+
+
+def docstring_pairs(modules: Sequence[str] = STDLIB_MODULES) -> list[dict[str, str]]:
+    """Every usable (id, document, summary) from the modules' docstrings, first occurrence of
+    each document only (inherited or aliased docstrings are dropped)."""
+    pairs, seen = [], set()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # some modules warn when imported (deprecations)
+        for module_name in modules:
+            try:
+                module = importlib.import_module(module_name)
+            except ImportError:
+                continue  # missing in this Python build (e.g. no _ssl, no _sqlite3)
+            for qualified, value in _public_objects(module):
+                split = split_docstring(inspect.getdoc(value))
+                if split is None or split[1] in seen:
+                    continue
+                seen.add(split[1])
+                pairs.append({"id": qualified, "document": split[1], "summary": split[0]})
+    return pairs
+
+
+def split_of(identifier: str, percent: dict[str, int] = SPLIT_PERCENT) -> str:
+    """The split an example belongs to, from a hash of its id: stable whatever else changes."""
+    bucket = int(hashlib.sha256(identifier.encode()).hexdigest(), 16) % 100
+    threshold = 0
+    for name, share in percent.items():
+        threshold += share
+        if bucket < threshold:
+            return name
+    return "train"
+
+
+def load_docstring_summaries(modules: Sequence[str] = STDLIB_MODULES):
+    """Docstring pairs as an XSum-like ``DatasetDict`` (train / validation / test)."""
+    from datasets import Dataset, DatasetDict
+
+    pairs = docstring_pairs(modules)
+    if not pairs:
+        raise SummarizationDataError(f"no docstring in {len(modules)} modules follows PEP 257's summary line")
+    by_split: dict[str, list[dict[str, str]]] = {"train": [], "validation": [], "test": []}
+    for pair in pairs:
+        by_split[split_of(pair["id"])].append(pair)
+    columns = ("document", "summary", "id")
+    return DatasetDict({name: Dataset.from_dict({c: [row[c] for row in rows] for c in columns})
+                        for name, rows in by_split.items()})
+
+
+def load_summarization(identifier: str):
+    """``document``/``summary``/``id`` pairs: docstrings offline, a hub dataset otherwise."""
+    if identifier == OFFLINE_ID:
+        return load_docstring_summaries()
+    from datasets import load_dataset
+
+    data = load_dataset(identifier, "3.0.0") if identifier.endswith("cnn_dailymail") else load_dataset(identifier)
+    renames = {"article": "document", "highlights": "summary"}
+    return data.rename_columns({old: new for old, new in renames.items() if old in data["train"].column_names})
+
+
+# --- extractive baselines -------------------------------------------------------------------
+
+def sentences(text: str) -> list[str]:
+    """Split a text into sentences with a simple rule (an end mark, a space, a capital).
+
+    Good enough for edited prose; abbreviations followed by a capital ("e.g. The") are
+    split wrongly, and a text without end marks stays one sentence.
+    """
+    return [part.strip() for part in _SENTENCE_END.split(text.strip()) if part.strip()]
+
+
+def lead(document: str, k: int = 1) -> str:
+    """The first k sentences of a document: the classic lead-k baseline."""
+    if k < 1:
+        raise SummarizationDataError(f"k={k} sentences is not a summary; use k >= 1")
+    return " ".join(sentences(document)[:k])
+
+
+@torch.no_grad()
+def embed_sentences(model, tokenizer, texts: Sequence[str], batch_size: int = 64,
+                    max_length: int = 128) -> torch.Tensor:
+    """Mean-pooled sentence embeddings (N, D) (notebook 03's ``sentence_embeddings``), computed
+    in batches of similar length so that little time goes into padding; rows keep ``texts``' order."""
+    from .bert_inspect import sentence_embeddings
+
+    if not texts:
+        return torch.empty(0, model.config.hidden_size)
+    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
+    chunks = [sentence_embeddings(model, tokenizer, [texts[i] for i in order[start:start + batch_size]],
+                                  max_length=max_length) for start in range(0, len(order), batch_size)]
+    by_length = torch.cat(chunks)  # (N, D), sorted by length
+    embeddings = torch.empty_like(by_length)
+    embeddings[torch.tensor(order)] = by_length
+    return embeddings
+
+
+def centroid_index(embeddings: torch.Tensor) -> int:
+    """The row closest (by cosine) to the mean of the rows: the most 'central' sentence."""
+    if embeddings.dim() != 2 or len(embeddings) == 0:
+        raise SummarizationDataError(f"embeddings must have shape (N >= 1, D), got {tuple(embeddings.shape)}")
+    unit = torch.nn.functional.normalize(embeddings, dim=-1)  # (N, D)
+    centroid = torch.nn.functional.normalize(unit.mean(dim=0), dim=-1)  # (D,)
+    return int((unit @ centroid).argmax())
+
+
+def centroid_summaries(documents: Sequence[str], embed: Callable[[list[str]], torch.Tensor]) -> list[str]:
+    """For each document, its sentence closest to the document's centroid; all sentences are
+    embedded in one call of ``embed`` (a list of N strings -> (N, D))."""
+    split = [sentences(d) or [d] for d in documents]
+    flat = [s for doc in split for s in doc]
+    vectors = embed(flat)  # (N, D)
+    if len(vectors) != len(flat):
+        raise SummarizationDataError(f"embed returned {len(vectors)} vectors for {len(flat)} sentences")
+    chosen, start = [], 0
+    for doc in split:
+        chosen.append(doc[centroid_index(vectors[start:start + len(doc)])])
+        start += len(doc)
+    return chosen

@@ -1,0 +1,194 @@
+"""The shared seq2seq helpers, on a tiny BERT checkpoint built here (no asset, seconds to run)."""
+import pytest
+import torch
+from transformers import BertConfig, BertModel, BertTokenizerFast, EncoderDecoderModel
+from transformers.models.encoder_decoder.modeling_encoder_decoder import shift_tokens_right
+
+from helpers import checks
+from helpers.seq2seq import (IGNORE_INDEX, Seq2SeqError, as_tokenizer_writes, collator, count_trainable,
+                             cross_attention_from_self,
+                             encode_pairs, freeze, generate, load_seq2seq, loss_history, seq2seq_trainer,
+                             shift_right, warm_start, weight_origins)
+
+WORDS = ("save delete change password user group add the a of is on cat mat sat opslaan verwijderen "
+         "wijzigen wachtwoord gebruiker groep toevoegen de het een van kat mat zat . , ?").split()
+D, LAYERS, FFN = 32, 3, 64
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("tiny-bert")
+    tokens = list(dict.fromkeys(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *WORDS]))
+    tokenizer = BertTokenizerFast(vocab={token: i for i, token in enumerate(tokens)}, do_lower_case=True)
+    assert len(tokenizer) == len(tokens)
+    config = BertConfig(vocab_size=len(tokenizer), hidden_size=D, num_hidden_layers=LAYERS, num_attention_heads=2,
+                        intermediate_size=FFN, max_position_embeddings=64, pad_token_id=0)
+    torch.manual_seed(0)
+    BertModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return str(folder)
+
+
+@pytest.fixture()
+def warm(checkpoint):
+    torch.manual_seed(0)
+    return warm_start(checkpoint, decoder_layers=2)
+
+
+def test_warm_start_builds_a_bert2bert_with_the_right_tokens(warm):
+    model, tokenizer, new_keys = warm
+    assert isinstance(model, EncoderDecoderModel)
+    assert model.config.decoder.is_decoder and model.config.decoder.add_cross_attention
+    assert not model.config.encoder.is_decoder
+    assert (model.config.encoder.num_hidden_layers, model.config.decoder.num_hidden_layers) == (LAYERS, 2)
+    for holder in (model.config, model.generation_config):
+        assert holder.decoder_start_token_id == tokenizer.cls_token_id
+        assert holder.eos_token_id == tokenizer.sep_token_id and holder.pad_token_id == tokenizer.pad_token_id
+
+
+def test_new_weights_are_cross_attention_and_lm_head_transform(warm, checkpoint):
+    model, _, new_keys = warm
+    assert new_keys and all("crossattention" in k or k.startswith("cls.predictions") for k in new_keys)
+    assert any("crossattention" in k for k in new_keys) and any("transform" in k for k in new_keys)
+    # the pretrained parts are copies of the checkpoint: encoder and decoder self-attention alike
+    original = BertModel.from_pretrained(checkpoint)
+    query = original.encoder.layer[1].attention.self.query.weight
+    assert torch.equal(model.encoder.encoder.layer[1].attention.self.query.weight, query)
+    assert torch.equal(model.decoder.bert.encoder.layer[1].attention.self.query.weight, query)
+
+
+def test_weight_origins_count_every_parameter_once(warm):
+    model, tokenizer, new_keys = warm
+    origins = weight_origins(model, new_keys)
+    assert sum(origins.values()) == sum(p.numel() for p in model.parameters())
+    cross = sum(p.numel() for p in model.decoder.bert.encoder.layer[0].crossattention.parameters())
+    assert cross == 4 * (D * D + D) + 2 * D  # q, k, v, output projections + LayerNorm
+    assert origins["decoder (new)"] == 2 * cross + (D * D + D) + 2 * D + len(tokenizer)  # + transform, LayerNorm, bias
+
+
+def test_cross_attention_can_start_as_a_copy_of_self_attention(warm):
+    model, _, _ = warm
+    copied = cross_attention_from_self(model)
+    layers = model.decoder.bert.encoder.layer
+    assert copied == sum(p.numel() for layer in layers for p in layer.crossattention.parameters())
+    for layer in layers:
+        assert torch.equal(layer.crossattention.self.key.weight, layer.attention.self.key.weight)
+        assert torch.equal(layer.crossattention.output.dense.bias, layer.attention.output.dense.bias)
+        assert layer.crossattention.self.key.weight.data_ptr() != layer.attention.self.key.weight.data_ptr()
+
+
+def test_warm_start_rejects_impossible_depths(checkpoint):
+    with pytest.raises(Seq2SeqError, match="decoder_layers=5"):
+        warm_start(checkpoint, decoder_layers=5)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_shift_right_equals_the_library(seed):
+    generator = torch.Generator().manual_seed(seed)
+    labels = torch.randint(5, 30, (4, 7), generator=generator)
+    labels[1, 4:] = IGNORE_INDEX
+    labels[3, 2:] = IGNORE_INDEX
+    before = labels.clone()
+    ours = shift_right(labels, decoder_start_token_id=2, pad_token_id=0)
+    assert torch.equal(ours, shift_tokens_right(labels, pad_token_id=0, decoder_start_token_id=2))
+    assert torch.equal(labels, before) and (ours[:, 0] == 2).all() and not (ours == IGNORE_INDEX).any()
+    with pytest.raises(Seq2SeqError, match=r"\(B, T\)"):
+        shift_right(labels[0], 2, 0)
+
+
+def test_encode_pairs_removes_the_start_token_from_labels(warm):
+    model, tokenizer, _ = warm
+    start = model.config.decoder_start_token_id
+    encoded = encode_pairs(tokenizer, ["save the cat", "delete"], ["opslaan de kat", "verwijderen"], 16, 16,
+                           decoder_start_token_id=start)
+    assert encoded["input_ids"][0][0] == start  # the encoder still reads [CLS] first
+    assert tokenizer.convert_ids_to_tokens(encoded["labels"][0]) == ["opslaan", "de", "kat", "[SEP]"]
+    cut = encode_pairs(tokenizer, ["a"], ["de kat zat op de mat"], 8, 3, decoder_start_token_id=start)
+    assert len(cut["labels"][0]) == 3
+    prefixed = encode_pairs(tokenizer, ["cat"], ["kat"], 8, 8, prefix="save ")
+    assert tokenizer.decode(prefixed["input_ids"][0], skip_special_tokens=True) == "save cat"
+    with pytest.raises(Seq2SeqError, match="2 sources but 1 targets"):
+        encode_pairs(tokenizer, ["a", "b"], ["c"], 8, 8)
+
+
+def test_collator_pads_labels_with_minus_100_and_shifts_them(warm):
+    model, tokenizer, _ = warm
+    encoded = encode_pairs(tokenizer, ["save", "change the password"], ["opslaan", "wachtwoord wijzigen ."], 16, 16,
+                           decoder_start_token_id=model.config.decoder_start_token_id)
+    batch = collator(tokenizer, model)([{k: encoded[k][i] for k in encoded} for i in range(2)])
+    assert batch["labels"].shape == batch["decoder_input_ids"].shape == (2, 4)
+    assert batch["labels"][0].tolist()[2:] == [IGNORE_INDEX, IGNORE_INDEX]
+    assert torch.equal(batch["decoder_input_ids"], shift_right(batch["labels"], tokenizer.cls_token_id,
+                                                               tokenizer.pad_token_id))
+    assert (batch["attention_mask"][0] == torch.tensor([1, 1, 1, 0, 0])).all()
+
+
+def test_trainer_lowers_the_loss_and_generate_returns_text(warm):
+    from datasets import Dataset
+
+    model, tokenizer, _ = warm
+    sources, targets = ["save", "delete", "change password", "add user"], \
+                       ["opslaan", "verwijderen", "wachtwoord wijzigen", "gebruiker toevoegen"]
+    encoded = encode_pairs(tokenizer, sources, targets, 8, 8, decoder_start_token_id=tokenizer.cls_token_id)
+    trainer = seq2seq_trainer(model, tokenizer, Dataset.from_dict(encoded), learning_rate=1e-2, batch_size=4,
+                              max_steps=60, use_cpu=True, logging_steps=10, warmup_fraction=0.0)
+    trainer.train()
+    steps, losses = loss_history(trainer)
+    assert steps == [10, 20, 30, 40, 50, 60] and losses[-1] < 0.2 * losses[0]
+    out = generate(model, tokenizer, sources, max_source_length=8, max_new_tokens=6, batch_size=3)
+    assert len(out) == 4 and all(isinstance(text, str) for text in out)
+    assert sum(o == t for o, t in zip(out, targets)) >= 2  # memorised most of the four pairs
+    short = generate(model, tokenizer, sources, max_source_length=8, max_new_tokens=1)
+    assert all(len(tokenizer(s, add_special_tokens=False)["input_ids"]) <= 1 for s in short)
+
+
+def test_seq2seq_trainer_validates_its_arguments(warm):
+    model, tokenizer, _ = warm
+    with pytest.raises(Seq2SeqError, match="max_steps=0"):
+        seq2seq_trainer(model, tokenizer, None, learning_rate=1e-3, batch_size=2, max_steps=0)
+
+
+def test_load_seq2seq_reads_a_saved_seq2seq_checkpoint(warm, checkpoint, tmp_path):
+    model, tokenizer, _ = warm
+    model.save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    loaded, loaded_tokenizer = load_seq2seq(str(tmp_path), checkpoint)  # the hub path: AutoModelForSeq2SeqLM
+    batch = tokenizer(["save the cat"], return_tensors="pt")
+    labels = torch.tensor([[5, 6, 3]])
+    model.eval(), loaded.eval()
+    with torch.no_grad():
+        assert torch.allclose(model(**batch, labels=labels).logits, loaded(**batch, labels=labels).logits, atol=1e-6)
+    warm_again, _ = load_seq2seq(None, checkpoint, decoder_layers=1)
+    assert isinstance(warm_again, EncoderDecoderModel) and warm_again.config.decoder.num_hidden_layers == 1
+
+
+def test_freeze_and_count(warm):
+    model, _, _ = warm
+    total = count_trainable(model)
+    frozen = freeze(model.encoder)
+    assert frozen == sum(p.numel() for p in model.encoder.parameters())
+    assert count_trainable(model) == total - frozen and freeze(model.encoder) == 0
+
+
+def test_as_tokenizer_writes_lowercases_like_the_uncased_tokenizer(warm):
+    _, tokenizer, _ = warm
+    assert as_tokenizer_writes(tokenizer, ["De Kat zat.", "Opslaan?"]) == ["de kat zat.", "opslaan?"]
+
+
+# --- exercise 07.1 -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("mistake,words", [
+    ("_minus_100_kept", ["-100"]), ("_shifted_left", ["left"]), ("_no_start_token", ["start token"]),
+    ("_in_place", ["changed the labels"]), ("_not_shifted", ["start token"]),
+])
+def test_shift_exercise_names_the_mistake(mistake, words):
+    from helpers.exercises import nb07
+
+    result = checks.check("07.1", getattr(nb07, mistake))
+    assert not result.passed and all(w in result.message for w in words), result.message
+
+
+def test_shift_exercise_accepts_the_library_function():
+    answer = lambda labels, start, pad: shift_tokens_right(labels, pad, start)
+    assert checks.check("07.1", answer).passed
+    assert checks.check("07.1", lambda labels, start, pad: shift_right(labels, start, pad)).passed
