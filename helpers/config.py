@@ -82,7 +82,10 @@ SIZES: dict[str, dict[str, int | float]] = {
              "pretrain_batch_size": 16, "pretrain_steps": 600, "pretrain_vocab_size": 2048, "adapt_steps": 15,
              # classification (notebooks 05, 06): tokens per text, train/validation/test examples, ...
              "cls_max_length": 64, "cls_train_examples": 320, "cls_eval_examples": 600, "cls_test_examples": 0,
-             "cls_batch_size": 8, "cls_epochs": 1, "cls_learning_rate": 3e-4},
+             "cls_batch_size": 8, "cls_epochs": 1, "cls_learning_rate": 3e-4,
+             # notebook 06: one full fine-tuning run (train examples, tokens, ...), small demos
+             "ft_max_length": 128, "ft_train_examples": 800, "ft_batch_size": 16, "ft_epochs": 1,
+             "ft_learning_rate": 2e-4, "ft_demo_examples": 64, "ft_demo_epochs": 8},
     "full": {"max_length": 256, "batch_size": 32, "train_examples": 0, "eval_examples": 0, "epochs": 3,
              "s2s_decoder_layers": 0, "s2s_freeze": 0, "s2s_batch_size": 32,
              "s2s_warm_start_learning_rate": 1e-4, "s2s_pretrained_learning_rate": 5e-5,
@@ -91,7 +94,9 @@ SIZES: dict[str, dict[str, int | float]] = {
              "pretrain_layers": 4, "pretrain_hidden": 256, "pretrain_heads": 4, "pretrain_context": 128,
              "pretrain_batch_size": 64, "pretrain_steps": 4000, "pretrain_vocab_size": 8192, "adapt_steps": 200,
              "cls_max_length": 128, "cls_train_examples": 0, "cls_eval_examples": 0, "cls_test_examples": 0,
-             "cls_batch_size": 32, "cls_epochs": 3, "cls_learning_rate": 2e-5},
+             "cls_batch_size": 32, "cls_epochs": 3, "cls_learning_rate": 2e-5,
+             "ft_max_length": 128, "ft_train_examples": 0, "ft_batch_size": 32, "ft_epochs": 3,
+             "ft_learning_rate": 2e-5, "ft_demo_examples": 512, "ft_demo_epochs": 8},
 }  # 0 examples: the whole split
 
 # The one table: identifiers and sizes for every scale x source combination.

@@ -1,0 +1,92 @@
+"""Fine-tuned classifiers: class probabilities, the most confident mistakes, padding costs, timing.
+
+    from helpers.classification import predict_proba, most_confident_mistakes, padded_tokens
+    probs, labels = predict_proba(model, tokenized["test"], DataCollatorWithPadding(tokenizer))
+    worst = most_confident_mistakes(probs, labels, k=5)      # indices into the test split
+    padded_tokens(lengths, batch_size=16)                    # token slots with dynamic padding
+    padded_tokens(lengths, batch_size=16, pad_to=128)        # ... padded to a fixed length
+
+``helpers.training.predict`` returns only the winning class; error analysis needs the
+model's confidence too, so ``predict_proba`` keeps the softmax of the logits.
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable, Sequence
+
+import torch
+
+from .training import _autocast, _to, explain_oom, make_loader
+from .device import pick_precision
+
+
+@torch.no_grad()
+def predict_proba(model: torch.nn.Module, dataset, collate_fn: Callable, batch_size: int = 64,
+                  ) -> tuple[torch.Tensor, torch.Tensor]:
+    """(class probabilities (N, C) in float32, true labels (N,)) over ``dataset`` in eval mode."""
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    device = next(model.parameters()).device
+    precision = pick_precision(device)
+    was_training = model.training
+    model.eval()
+    probs, labels = [], []
+    for batch in make_loader(dataset, batch_size, collate_fn):
+        batch = _to(batch, device)
+        truth = batch.pop("labels")  # (B,)
+        with _autocast(device, precision), explain_oom(batch_size):
+            logits = model(**batch).logits  # (B, C)
+        probs.append(logits.float().softmax(dim=-1).cpu())
+        labels.append(truth.cpu())
+    model.train(was_training)
+    return torch.cat(probs), torch.cat(labels)
+
+
+def most_confident_mistakes(probs: torch.Tensor, labels: torch.Tensor, k: int = 5) -> list[int]:
+    """Indices of the (at most ``k``) wrong predictions with the highest confidence, most confident first."""
+    if probs.ndim != 2 or labels.shape != probs.shape[:1]:
+        raise ValueError(f"probs must be (N, C) and labels (N,), got {tuple(probs.shape)} and "
+                         f"{tuple(labels.shape)}")
+    if not isinstance(k, int) or k < 0:
+        raise ValueError(f"k must be a non-negative int, got {k!r}")
+    confidence, predicted = probs.max(dim=-1)  # (N,), (N,)
+    wrong = (predicted != labels).nonzero().flatten()  # (M,)
+    order = confidence[wrong].argsort(descending=True, stable=True)
+    return wrong[order][:k].tolist()
+
+
+def padded_tokens(lengths: Sequence[int], batch_size: int, pad_to: int | None = None) -> int:
+    """Token slots the model processes for examples of these lengths, batched in order.
+
+    ``pad_to=None``: dynamic padding, each batch padded to its own longest example;
+    else every example is padded to ``pad_to`` tokens.
+    """
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    if pad_to is not None:
+        if max(lengths, default=0) > pad_to:
+            raise ValueError(f"pad_to={pad_to} is shorter than the longest example ({max(lengths)} tokens)")
+        return pad_to * len(lengths)
+    return sum(max(lengths[i:i + batch_size]) * len(lengths[i:i + batch_size])
+               for i in range(0, len(lengths), batch_size))
+
+
+@torch.no_grad()
+def seconds_per_batch(model: torch.nn.Module, batches: Sequence[dict[str, torch.Tensor]], repeats: int = 1,
+                      ) -> float:
+    """Median wall time of one forward pass (eval mode) over ``batches``, after one warm-up pass."""
+    if not batches:
+        raise ValueError("batches is empty: nothing to time")
+    device = next(model.parameters()).device
+    model.eval()
+    inputs = [{k: v.to(device) for k, v in b.items() if k not in ("labels", "label")} for b in batches]
+    model(**inputs[0])  # warm-up: first calls allocate and pick kernels
+    times = []
+    for _ in range(repeats):
+        for batch in inputs:
+            began = time.perf_counter()
+            model(**batch)
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
+            times.append(time.perf_counter() - began)
+    return sorted(times)[len(times) // 2]

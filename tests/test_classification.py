@@ -1,0 +1,76 @@
+"""helpers.classification: probabilities match the logits, mistakes are ranked, padding is counted right."""
+import pytest
+import torch
+from transformers import BertConfig, BertForSequenceClassification
+
+from helpers.classification import most_confident_mistakes, padded_tokens, predict_proba, seconds_per_batch
+from helpers.training import stack_collate
+
+
+def tiny_model() -> BertForSequenceClassification:
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=30, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                        intermediate_size=32, max_position_embeddings=16, num_labels=3)
+    return BertForSequenceClassification(config).eval()
+
+
+def dataset(n: int = 10, length: int = 6) -> list[dict]:
+    generator = torch.Generator().manual_seed(1)
+    ids = torch.randint(1, 30, (n, length), generator=generator)
+    return [{"input_ids": row.tolist(), "attention_mask": [1] * length, "label": i % 3} for i, row in enumerate(ids)]
+
+
+def test_predict_proba_is_the_softmax_of_the_logits_and_keeps_order():
+    model, data = tiny_model(), dataset()
+    model.train()  # predict_proba must switch to eval mode (dropout off) and restore the mode
+    probs, labels = predict_proba(model, data, stack_collate, batch_size=4)
+    assert model.training
+    batch = stack_collate(data)
+    model.eval()
+    with torch.no_grad():
+        expected = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).logits.softmax(-1)
+    assert probs.shape == (10, 3) and labels.tolist() == [i % 3 for i in range(10)]
+    torch.testing.assert_close(probs, expected, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(probs.sum(-1), torch.ones(10))
+
+
+def test_predict_proba_rejects_a_bad_batch_size():
+    with pytest.raises(ValueError, match="batch_size"):
+        predict_proba(tiny_model(), dataset(), stack_collate, batch_size=0)
+
+
+def test_most_confident_mistakes_ranks_only_wrong_predictions():
+    probs = torch.tensor([[0.9, 0.1], [0.2, 0.8], [0.6, 0.4], [0.05, 0.95], [0.3, 0.7]])
+    labels = torch.tensor([1, 1, 1, 0, 1])  # wrong: 0 (0.9), 2 (0.6), 3 (0.95)
+    assert most_confident_mistakes(probs, labels, k=5) == [3, 0, 2]
+    assert most_confident_mistakes(probs, labels, k=2) == [3, 0]
+    assert most_confident_mistakes(probs, labels, k=0) == []
+    assert most_confident_mistakes(probs, torch.tensor([0, 1, 0, 1, 1]), k=3) == []
+
+
+@pytest.mark.parametrize("probs,labels,k", [(torch.ones(3), torch.zeros(3), 1),
+                                            (torch.ones(3, 2), torch.zeros(2), 1),
+                                            (torch.ones(3, 2), torch.zeros(3), -1)])
+def test_most_confident_mistakes_validates_arguments(probs, labels, k):
+    with pytest.raises(ValueError):
+        most_confident_mistakes(probs, labels, k)
+
+
+def test_padded_tokens_counts_each_batch_at_its_longest():
+    lengths = [3, 5, 2, 2, 7]
+    assert padded_tokens(lengths, batch_size=2) == 5 * 2 + 2 * 2 + 7 * 1  # batches [3,5] [2,2] [7]
+    assert padded_tokens(lengths, batch_size=5) == 7 * 5
+    assert padded_tokens(lengths, batch_size=2, pad_to=8) == 40
+    with pytest.raises(ValueError, match="pad_to"):
+        padded_tokens(lengths, batch_size=2, pad_to=6)
+    with pytest.raises(ValueError, match="batch_size"):
+        padded_tokens(lengths, batch_size=0)
+
+
+def test_seconds_per_batch_times_forward_passes():
+    model, data = tiny_model(), dataset()
+    batches = [stack_collate(data[:5]), stack_collate(data[5:])]
+    seconds = seconds_per_batch(model, batches, repeats=2)
+    assert 0 < seconds < 5
+    with pytest.raises(ValueError, match="empty"):
+        seconds_per_batch(model, [])
