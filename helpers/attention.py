@@ -15,6 +15,7 @@ import torch
 from torch import Tensor, nn
 
 from .errors import ShapeError
+from .validation import require_bool, require_int, require_number, require_tensor
 
 
 def _shape(tensor: Tensor) -> tuple[int, ...]:
@@ -29,9 +30,11 @@ def _check_qkv(query: Tensor, key: Tensor, value: Tensor) -> None:
         if tensor.dim() < 2:
             raise ShapeError(f"{name} must have shape (..., T, d), got {_shape(tensor)}")
     if query.shape[-1] != key.shape[-1]:
-        raise ShapeError(f"query {_shape(query)} and key {_shape(key)} must share their last size d_k")
+        raise ShapeError(f"query {_shape(query)} and key {_shape(key)} must share their last size d_k, "
+                         f"got {query.shape[-1]} and {key.shape[-1]}")
     if key.shape[-2] != value.shape[-2]:
-        raise ShapeError(f"key {_shape(key)} and value {_shape(value)} must have the same number of positions T_k")
+        raise ShapeError(f"key {_shape(key)} and value {_shape(value)} must have the same number of positions T_k, "
+                         f"got {key.shape[-2]} and {value.shape[-2]}")
     try:
         torch.broadcast_shapes(query.shape[:-2], key.shape[:-2], value.shape[:-2])
     except RuntimeError:
@@ -41,16 +44,14 @@ def _check_qkv(query: Tensor, key: Tensor, value: Tensor) -> None:
 
 def causal_mask(t_q: int, t_k: int | None = None, device: torch.device | str | None = None) -> Tensor:
     """(T_q, T_k) boolean mask, True where query i may attend to key j <= i."""
-    t_k = t_q if t_k is None else t_k
-    if t_q < 1 or t_k < 1:
-        raise ValueError(f"causal_mask needs positive lengths, got t_q={t_q}, t_k={t_k}")
+    require_int("t_q", t_q, minimum=1)
+    t_k = t_q if t_k is None else require_int("t_k", t_k, minimum=1)
     return torch.ones(t_q, t_k, dtype=torch.bool, device=device).tril()  # (T_q, T_k)
 
 
 def padding_mask(attention_mask: Tensor) -> Tensor:
     """(B, T) tokenizer-style mask (1 = real token, 0 = padding) -> (B, 1, 1, T) boolean mask."""
-    if attention_mask.dim() != 2:
-        raise ShapeError(f"attention_mask must have shape (B, T), got {_shape(attention_mask)}")
+    require_tensor("attention_mask", attention_mask, 2, "(B, T)")
     return attention_mask.bool()[:, None, None, :]  # (B, 1, 1, T_k): broadcasts over heads and queries
 
 
@@ -80,6 +81,9 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, mask
     ``scale`` defaults to 1 / sqrt(d_k).
     """
     _check_qkv(query, key, value)
+    require_bool("causal", causal)
+    if scale is not None:
+        require_number("scale", scale, above=0.0)
     t_q, d_k = query.shape[-2:]
     t_k = key.shape[-2]
     scale = 1.0 / math.sqrt(d_k) if scale is None else scale
@@ -94,18 +98,18 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, mask
 
 def split_heads(x: Tensor, num_heads: int) -> Tensor:
     """(B, T, d_model) -> (B, H, T, d_model / H): each head sees its own slice of features."""
-    if x.dim() != 3:
-        raise ShapeError(f"split_heads expects (B, T, d_model), got {_shape(x)}")
+    require_tensor("x", x, 3, "(B, T, d_model)")
+    require_int("num_heads", num_heads, minimum=1)
     batch, length, d_model = x.shape
     if d_model % num_heads:
-        raise ShapeError(f"d_model={d_model} is not divisible by num_heads={num_heads}")
+        raise ShapeError(f"d_model={d_model} is not divisible by num_heads={num_heads}: x's last size "
+                         f"must be a multiple of num_heads, got x of shape {_shape(x)}")
     return x.view(batch, length, num_heads, d_model // num_heads).transpose(1, 2)  # (B, H, T, d_head)
 
 
 def merge_heads(x: Tensor) -> Tensor:
     """(B, H, T, d_head) -> (B, T, H * d_head): the inverse of split_heads."""
-    if x.dim() != 4:
-        raise ShapeError(f"merge_heads expects (B, H, T, d_head), got {_shape(x)}")
+    require_tensor("x", x, 4, "(B, H, T, d_head)")
     batch, heads, length, d_head = x.shape
     return x.transpose(1, 2).reshape(batch, length, heads * d_head)  # (B, T, d_model)
 
@@ -119,11 +123,12 @@ class MultiHeadAttention(nn.Module):
 
     def __init__(self, d_model: int, num_heads: int, bias: bool = True) -> None:
         super().__init__()
-        if d_model < 1 or num_heads < 1:
-            raise ValueError(f"d_model and num_heads must be positive, got {d_model} and {num_heads}")
+        require_int("d_model", d_model, minimum=1)
+        require_int("num_heads", num_heads, minimum=1)
+        require_bool("bias", bias)
         if d_model % num_heads:
-            raise ShapeError(f"d_model={d_model} is not divisible by num_heads={num_heads}: "
-                             f"each head needs d_model / num_heads features")
+            raise ShapeError(f"d_model={d_model} is not divisible by num_heads={num_heads}: d_model must be "
+                             f"a multiple of num_heads (each head gets d_model / num_heads features)")
         self.d_model, self.num_heads = d_model, num_heads
         self.q_proj = nn.Linear(d_model, d_model, bias=bias)
         self.k_proj = nn.Linear(d_model, d_model, bias=bias)
@@ -135,6 +140,7 @@ class MultiHeadAttention(nn.Module):
         key = query if key is None else key  # self-attention by default
         value = key if value is None else value
         for name, tensor in {"query": query, "key": key, "value": value}.items():
+            require_tensor(name, tensor, shape=f"(B, T, {self.d_model})")
             if tensor.dim() != 3 or tensor.shape[-1] != self.d_model:
                 raise ShapeError(f"{name} must have shape (B, T, {self.d_model}), got {_shape(tensor)}")
         q = split_heads(self.q_proj(query), self.num_heads)  # (B, H, T_q, d_head)
@@ -146,8 +152,11 @@ class MultiHeadAttention(nn.Module):
     @classmethod
     def from_torch(cls, module: nn.MultiheadAttention) -> "MultiHeadAttention":
         """A copy of ``torch.nn.MultiheadAttention``'s weights (same d_model, heads, bias)."""
+        if not isinstance(module, nn.MultiheadAttention):
+            raise TypeError(f"module must be a torch.nn.MultiheadAttention, got {type(module).__name__}")
         if not module._qkv_same_embed_dim:
-            raise ValueError("from_torch supports MultiheadAttention with kdim = vdim = embed_dim only")
+            raise ValueError(f"module must have kdim = vdim = embed_dim (the only kind from_torch supports), "
+                             f"got kdim={module.kdim}, vdim={module.vdim}, embed_dim={module.embed_dim}")
         has_bias = module.in_proj_bias is not None
         ours = cls(module.embed_dim, module.num_heads, bias=has_bias)
         w_q, w_k, w_v = module.in_proj_weight.detach().chunk(3)  # PyTorch stacks Q, K, V projections

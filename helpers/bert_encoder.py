@@ -17,6 +17,7 @@ from torch import nn
 from .assets import PREPARE_COMMAND
 from .encoder import ACTIVATIONS, Encoder, EncoderConfig, EncoderLayer
 from .errors import ArchitectureError, AssetError, ShapeError
+from .validation import require_bool, require_module
 
 
 # Where each of our sub-modules finds its weights in transformers' BertLayer / BertEmbeddings.
@@ -54,6 +55,9 @@ COMPONENTS: dict[str, str] = {
 def _bert_config(config: Any) -> EncoderConfig:
     if isinstance(config, EncoderConfig):
         return config
+    if not hasattr(config, "to_dict") or not hasattr(config, "hidden_size"):
+        raise TypeError(f"config must be a transformers BertConfig (model.config) or an EncoderConfig, "
+                        f"got {type(config).__name__}")
     model_type = getattr(config, "model_type", type(config).__name__)
     if model_type != "bert":
         raise ArchitectureError(f"expected a BERT config (model_type 'bert'), got {model_type!r}; "
@@ -83,8 +87,8 @@ def _copy(ours: nn.Module, theirs: nn.Module, mapping: dict[str, str], what: str
             source_param = getattr(source, param_name, None)
             if source_param is None or source_param.shape != param.shape:
                 got = None if source_param is None else tuple(source_param.shape)
-                raise ShapeError(f"{what}.{their_name}.{param_name} has shape {got} but the config asks "
-                                 f"for {tuple(param.shape)}: pass the config of the model the layer comes from.")
+                raise ShapeError(f"{what}.{their_name}.{param_name} must have shape {tuple(param.shape)} as the "
+                                 f"config asks, got {got}: pass the config of the model the layer comes from.")
             with torch.no_grad():
                 param.copy_(source_param)
 
@@ -114,8 +118,8 @@ def _load(name_or_path: str) -> nn.Module:
     looks_local = name_or_path.startswith((".", "/", "~")) or Path(name_or_path).exists()
     folder = Path(name_or_path).expanduser()
     if looks_local and not (folder / "config.json").is_file():
-        raise AssetError(f"there is no model folder at {name_or_path!r} (no config.json): pass cfg.encoder, "
-                         f"and if the offline asset is missing run `{PREPARE_COMMAND} encoder`.")
+        raise AssetError(f"hf_model must be a model folder with a config.json, got {name_or_path!r}: pass "
+                         f"cfg.encoder, and if the offline asset is missing run `{PREPARE_COMMAND} encoder`.")
     return AutoModel.from_pretrained(name_or_path, attn_implementation="eager").eval()
 
 
@@ -140,6 +144,8 @@ def encoder_from_bert(hf_model: nn.Module | str) -> Encoder:
 
 def count_parameters(module: nn.Module, trainable_only: bool = False) -> int:
     """The number of parameters (scalars) in a module."""
+    require_module("module", module)
+    require_bool("trainable_only", trainable_only)
     return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
 
 
@@ -149,12 +155,13 @@ def count_by_component(model: nn.Module) -> dict[str, int]:
     Works for the from-scratch ``Encoder`` and for transformers' ``BertModel``; every
     parameter must fall in exactly one component, so nothing is silently left out.
     """
+    require_module("model", model)
     counts = dict.fromkeys(COMPONENTS, 0)
     for name, param in model.named_parameters():
         found = [c for c, pattern in COMPONENTS.items() if re.search(rf"(^|\.){pattern}", name)]
         if len(found) != 1:
-            raise ArchitectureError(f"parameter {name!r} matches {len(found)} components {found}; "
-                                    f"count_by_component expects a BERT-style encoder.")
+            raise ArchitectureError(f"model must be a BERT-style encoder whose every parameter belongs to one "
+                                    f"component; got parameter {name!r}, which matches {len(found)} {found}.")
         counts[found[0]] += param.numel()
     return counts
 
@@ -167,6 +174,7 @@ def bert_parameter_formula(config: Any, pooler: bool = True) -> dict[str, int]:
     feed-forward and 2D for each of the two LayerNorms; the pooler D^2 + D.
     """
     c = _bert_config(config)
+    require_bool("pooler", pooler)
     d, f, layers = c.d_model, c.d_ff, c.num_layers
     positions = c.max_positions * d if c.positions == "learned" else 0  # sinusoids are not learned
     return {

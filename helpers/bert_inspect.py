@@ -15,6 +15,8 @@ from typing import Any, Mapping, Sequence
 import torch
 
 from .errors import ShapeError, TutorialError
+from .validation import (require_callable, require_int, require_model, require_sequence, require_str,
+                         require_strings, require_tensor)
 from .viz import as_layers_heads
 
 
@@ -32,7 +34,7 @@ def attention_implementation(model: Any) -> str:
 
 def _eager_error(found: str) -> EagerAttentionError:
     return EagerAttentionError(
-        f"This model runs {found!r} attention, which returns no attention weights: load it with "
+        f"The model must run eager attention to return weights, got {found!r} attention: load it with "
         f"AutoModel.from_pretrained(..., attn_implementation=\"eager\") (or call "
         f"model.set_attn_implementation(\"eager\")) and run this again.")
 
@@ -46,6 +48,10 @@ def get_attentions(model: Any, inputs: Mapping[str, torch.Tensor]) -> tuple[torc
     function raises ``EagerAttentionError`` instead, saying how to load the model.
     """
     found = attention_implementation(model)
+    if not isinstance(inputs, Mapping):
+        raise TypeError(f"inputs must be the tokenizer's output (a dict of tensors), got {type(inputs).__name__}")
+    if "input_ids" in inputs:
+        require_tensor("inputs['input_ids']", inputs["input_ids"], 2, "(B, T)")
     if found != "eager":
         raise _eager_error(found)
     model.eval()
@@ -57,6 +63,8 @@ def get_attentions(model: Any, inputs: Mapping[str, torch.Tensor]) -> tuple[torc
 
 def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
     """Average of each sequence's token vectors, padding excluded: (B, T, D), (B, T) -> (B, D)."""
+    require_tensor("hidden", hidden, shape="(B, T, D)")
+    require_tensor("attention_mask", attention_mask, shape="(B, T)")
     if hidden.dim() != 3 or attention_mask.shape != hidden.shape[:2]:
         raise ShapeError(f"hidden must be (B, T, D) and attention_mask (B, T); got "
                          f"{tuple(hidden.shape)} and {tuple(attention_mask.shape)}")
@@ -67,7 +75,8 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
 
 def cosine_matrix(a: torch.Tensor, b: torch.Tensor | None = None) -> torch.Tensor:
     """Cosine similarity of every row of ``a`` with every row of ``b``: (N, D), (M, D) -> (N, M)."""
-    b = a if b is None else b
+    require_tensor("a", a, shape="(N, D)")
+    b = a if b is None else require_tensor("b", b, shape="(M, D)")
     if a.dim() != 2 or b.dim() != 2 or a.shape[1] != b.shape[1]:
         raise ShapeError(f"a and b must be (N, D) and (M, D) with the same D; got "
                          f"{tuple(a.shape)} and {tuple(b.shape)}")
@@ -78,6 +87,9 @@ def cosine_matrix(a: torch.Tensor, b: torch.Tensor | None = None) -> torch.Tenso
 
 def word_positions(tokenizer: Any, text: str, word: str) -> list[int]:
     """Token positions of the first whole-word occurrence of ``word`` in ``text`` (all its pieces)."""
+    require_callable("tokenizer", tokenizer)
+    require_str("text", text)
+    require_str("word", word)
     encoding = tokenizer(text, return_offsets_mapping=True)
     spans, offsets = encoding.word_ids(), encoding["offset_mapping"]
     for index in sorted({w for w in spans if w is not None}):
@@ -85,7 +97,7 @@ def word_positions(tokenizer: Any, text: str, word: str) -> list[int]:
         start, end = offsets[positions[0]][0], offsets[positions[-1]][1]
         if text[start:end].lower() == word.lower():
             return positions
-    raise ValueError(f"word {word!r} is not a whole word of text {text!r}")
+    raise ValueError(f"word must be a whole word of text; got {word!r}, which is not a whole word of {text!r}")
 
 
 @torch.no_grad()
@@ -94,6 +106,9 @@ def word_vectors(model: Any, tokenizer: Any, texts: Sequence[str], word: str) ->
 
     Row 0 is the embedding layer's output; a word split into pieces gets the mean of them.
     """
+    require_model("model", model)
+    require_callable("tokenizer", tokenizer)
+    texts = require_strings("texts", texts, min_length=1)
     model.eval()
     per_text = []
     for text in texts:
@@ -108,6 +123,10 @@ def word_vectors(model: Any, tokenizer: Any, texts: Sequence[str], word: str) ->
 def sentence_embeddings(model: Any, tokenizer: Any, texts: Sequence[str],
                         max_length: int = 128) -> torch.Tensor:
     """Mean-pooled last hidden states of a batch of texts: (N, D)."""
+    require_model("model", model)
+    require_callable("tokenizer", tokenizer)
+    require_strings("texts", texts, min_length=1)
+    require_int("max_length", max_length, minimum=2)
     model.eval()
     inputs = tokenizer(list(texts), padding=True, truncation=True, max_length=max_length,
                        return_tensors="pt").to(model.device)
@@ -121,6 +140,9 @@ PATTERNS = ("to [CLS]", "to [SEP]", "previous token", "next token", "same token"
 def pattern_targets(tokens: Sequence[str], cls_token: str = "[CLS]",
                     sep_token: str = "[SEP]") -> dict[str, torch.Tensor]:
     """For each pattern, a (T_q, T_k) boolean matrix: True where key k is query q's target."""
+    tokens = require_strings("tokens", tokens)
+    require_str("cls_token", cls_token)
+    require_str("sep_token", sep_token)
     t = len(tokens)
     if t < 2:
         raise ValueError(f"tokens must hold at least 2 tokens, got {t}")
@@ -151,14 +173,17 @@ def head_pattern_scores(attention: Any, tokens: Sequence[str], cls_token: str = 
     A head's score is the attention mass on the pattern's target keys, averaged over
     the queries that have a target (the first token has no previous token).
     """
+    tokens = require_strings("tokens", tokens)
     weights = torch.as_tensor(as_layers_heads(attention)).float()  # (L, H, T, T)
     if weights.shape[-2:] != (len(tokens), len(tokens)):
-        raise ShapeError(f"attention ends in {tuple(weights.shape[-2:])} but there are {len(tokens)} tokens")
+        raise ShapeError(f"attention must end in (T, T) with T = len(tokens) = {len(tokens)}, "
+                         f"got {tuple(weights.shape[-2:])}")
     scores, baselines = {}, {}
     for name, target in pattern_targets(tokens, cls_token, sep_token).items():
         valid = target.any(dim=1)  # (T_q,) queries that have a target
         if not valid.any():
-            raise ValueError(f"no token of {list(tokens)} is a target of the pattern {name!r}")
+            raise ValueError(f"tokens must contain a target of the pattern {name!r} (e.g. {cls_token} and "
+                             f"{sep_token}), got {list(tokens)}")
         mass = (weights * target).sum(dim=-1)  # (L, H, T_q)
         scores[name] = mass[..., valid].mean(dim=-1)  # (L, H)
         baselines[name] = float(target[valid].sum(dim=1).float().mean() / len(tokens))
@@ -167,8 +192,11 @@ def head_pattern_scores(attention: Any, tokens: Sequence[str], cls_token: str = 
 
 def average_scores(found: Sequence[PatternScores]) -> PatternScores:
     """The mean of several sequences' pattern scores (and of their baselines)."""
+    require_sequence("found", found)
     if not found:
-        raise ValueError("found is empty; pass the scores of at least one sequence")
+        raise ValueError("found must hold the scores of at least one sequence, got an empty sequence")
+    for item in found:
+        _require_scores(item)
     return PatternScores(
         {name: torch.stack([f.scores[name] for f in found]).mean(dim=0) for name in found[0].scores},
         {name: sum(f.baselines[name] for f in found) / len(found) for name in found[0].baselines})
@@ -187,8 +215,14 @@ class HeadPattern:
                 f"of its attention there (uniform attention: {self.baseline:5.1%})")
 
 
+def _require_scores(found: Any) -> None:
+    if not isinstance(found, PatternScores):
+        raise TypeError(f"found must be PatternScores (from head_pattern_scores), got {type(found).__name__}")
+
+
 def top_heads(found: PatternScores) -> list[HeadPattern]:
     """The best-scoring (layer, head) for each pattern."""
+    _require_scores(found)
     best = []
     for name, table in found.scores.items():  # table: (L, H)
         layer, head = divmod(int(table.argmax()), table.shape[1])
@@ -198,6 +232,9 @@ def top_heads(found: PatternScores) -> list[HeadPattern]:
 
 def pattern_scores_for_texts(model: Any, tokenizer: Any, texts: Sequence[str]) -> PatternScores:
     """Pattern scores averaged over ``texts`` (each run on its own, without padding)."""
+    require_model("model", model)
+    require_callable("tokenizer", tokenizer)
+    require_strings("texts", texts, min_length=1)
     found = []
     for text in texts:
         inputs = tokenizer(text, return_tensors="pt").to(model.device)

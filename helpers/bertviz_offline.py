@@ -29,6 +29,7 @@ import torch
 from matplotlib.figure import Figure
 
 from . import assets
+from .validation import require_bool, require_int, require_str, require_strings
 from .viz import as_layers_heads, plot_attention
 
 # d3 and jQuery are offline assets (helpers/assets.py), inlined into every view.
@@ -38,6 +39,7 @@ DECIMALS = 4  # attention weights are rounded to this many decimals in the page
 
 def library_source(name: str) -> str:
     """The JavaScript of one inlined library, made safe to place inside a <script> element."""
+    require_str("name", name)
     if name not in LIBRARY_FILES:
         raise ValueError(f"name must be one of {sorted(LIBRARY_FILES)}, got {name!r}")
     text = (assets.path(name) / LIBRARY_FILES[name]).read_text(encoding="utf-8")
@@ -146,10 +148,11 @@ class AttentionView:
 
 
 def _prepare(attention: Any, tokens: Sequence[str]) -> tuple[list[torch.Tensor], np.ndarray]:
+    tokens = require_strings("tokens", tokens, min_length=1)
     weights = as_layers_heads(attention)  # (L, H, T, T)
     if weights.shape[-1] != len(tokens) or weights.shape[-2] != len(tokens):
-        raise ValueError(f"attention ends in {weights.shape[-2:]} (T, T) but tokens has "
-                         f"{len(tokens)} entries; pass the tokens of the same input")
+        raise ValueError(f"attention must end in (T, T) with T = len(tokens), got {weights.shape[-2:]} while "
+                         f"tokens has {len(tokens)} entries; pass the tokens of the same input")
     rounded = np.round(weights, DECIMALS)
     return [torch.from_numpy(layer).unsqueeze(0) for layer in rounded], weights  # L x (1, H, T, T)
 
@@ -179,6 +182,13 @@ def head_view(attention: Any, tokens: Sequence[str], layer: int | None = None,
     import bertviz
 
     layers, weights = _prepare(attention, tokens)
+    if layer is not None:
+        require_int("layer", layer, minimum=0, maximum=len(layers) - 1)
+    if heads is not None:
+        for head in heads:
+            require_int("heads", head, minimum=0, maximum=weights.shape[1] - 1)
+    if sentence_b_start is not None:
+        require_int("sentence_b_start", sentence_b_start, minimum=1, maximum=len(tokens) - 1)
     page = bertviz.head_view(layers, list(tokens), sentence_b_start=sentence_b_start, layer=layer,
                              heads=None if heads is None else list(heads), html_action="return").data
     return _build("head view", page, weights, tokens)
@@ -189,9 +199,12 @@ def model_view(attention: Any, tokens: Sequence[str], sentence_b_start: int | No
     """bertviz's model view: a thumbnail per (layer, head); click one to enlarge it."""
     import bertviz
 
+    require_str("display_mode", display_mode)
     if display_mode not in ("light", "dark"):
         raise ValueError(f"display_mode must be 'light' or 'dark', got {display_mode!r}")
     layers, weights = _prepare(attention, tokens)
+    if sentence_b_start is not None:
+        require_int("sentence_b_start", sentence_b_start, minimum=1, maximum=len(tokens) - 1)
     page = bertviz.model_view(layers, list(tokens), sentence_b_start=sentence_b_start,
                               display_mode=display_mode, html_action="return").data
     return _build("model view", page, weights, tokens)
@@ -214,6 +227,10 @@ def show(view: AttentionView, interactive: bool | None = None, **static_options:
     ``static_options`` go to ``view.static()``. Outside a notebook the static figure
     is returned (save it with ``figure.savefig``); inside one it is displayed.
     """
+    if not isinstance(view, AttentionView):
+        raise TypeError(f"view must be an AttentionView (from head_view or model_view), got {type(view).__name__}")
+    if interactive is not None:
+        require_bool("interactive", interactive)
     in_kernel = javascript_available()
     if in_kernel if interactive is None else interactive:
         from IPython.display import HTML, display

@@ -26,6 +26,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from .validation import require_module, require_path
+
 WEIGHTS, STATE, HISTORY = "model.safetensors", "state.pt", "history.json"
 _EPOCH_DIR = re.compile(r"^epoch-(\d+)$")
 
@@ -47,6 +49,12 @@ def rng_state() -> dict[str, Any]:
 
 def set_rng_state(state: dict[str, Any]) -> None:
     """Restore what ``rng_state`` captured."""
+    if not isinstance(state, dict):
+        raise TypeError(f"state must be the dict that rng_state() returns, got {type(state).__name__}")
+    missing = {"python", "numpy", "torch"} - set(state)
+    if missing:
+        raise ValueError(f"state must hold the keys 'python', 'numpy' and 'torch' (from rng_state()), "
+                         f"got keys {sorted(state)}")
     python = state["python"]
     random.setstate((python["version"], tuple(int(x) for x in python["state"].tolist()), python["gauss"]))
     numpy = state["numpy"]
@@ -64,6 +72,10 @@ def save_checkpoint(folder: str | Path, epoch: int, model: torch.nn.Module, opti
 
     if not isinstance(epoch, int) or epoch < 1:
         raise ValueError(f"epoch must be the number of finished epochs (>= 1), got {epoch!r}")
+    folder = require_path("folder", folder)
+    _require_training_objects(model, optimizer, scheduler)
+    if not isinstance(history, dict):
+        raise TypeError(f"history must be a dict (History.to_dict()), got {type(history).__name__}")
     final = Path(folder) / f"epoch-{epoch}"
     partial = final.with_name(final.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
@@ -78,9 +90,17 @@ def save_checkpoint(folder: str | Path, epoch: int, model: torch.nn.Module, opti
     return final
 
 
+def _require_training_objects(model: Any, optimizer: Any, scheduler: Any) -> None:
+    require_module("model", model)
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+    if not hasattr(scheduler, "state_dict") or not hasattr(scheduler, "load_state_dict"):
+        raise TypeError(f"scheduler must be a learning-rate scheduler with state_dict(), got {type(scheduler).__name__}")
+
+
 def latest_checkpoint(folder: str | Path) -> Path | None:
     """The complete checkpoint of the highest epoch under ``folder``, or None."""
-    folder = Path(folder)
+    folder = require_path("folder", folder)
     if not folder.is_dir():
         return None
     found = [(int(m.group(1)), p) for p in folder.iterdir()
@@ -93,7 +113,11 @@ def load_checkpoint(path: str | Path, model: torch.nn.Module, optimizer: torch.o
     """Restore everything ``save_checkpoint`` wrote; return (finished epochs, history)."""
     from safetensors.torch import load_model
 
-    path = Path(path)
+    path = require_path("path", path)
+    _require_training_objects(model, optimizer, scheduler)
+    if not ((path / STATE).is_file() and (path / WEIGHTS).is_file()):
+        raise ValueError(f"path must be a complete checkpoint folder holding {WEIGHTS} and {STATE} "
+                         f"(latest_checkpoint(folder) finds one), got {str(path)!r}")
     device = next(model.parameters()).device
     load_model(model, str(path / WEIGHTS), device=str(device))
     state = torch.load(path / STATE, map_location="cpu", weights_only=True)

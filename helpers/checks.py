@@ -13,8 +13,12 @@ function, ``None`` or a wrong type are reported as a message.
 from __future__ import annotations
 
 import inspect
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
+
+from .errors import TutorialError
+from .validation import require_callable, require_str
 
 # A checker returns None when the answer is right, else a sentence saying what is wrong.
 Checker = Callable[[Any], "str | None"]
@@ -28,6 +32,26 @@ class Exercise:
     hint: str
     solution: Callable[..., Any]
     wrong_answers: tuple[Callable[..., Any], ...] = field(default=())
+
+    def __post_init__(self) -> None:
+        require_str("id", self.id)
+        if not re.fullmatch(r"\d\d\.\d+", self.id):
+            raise ValueError(f"id must look like 'NN.k' (notebook NN, exercise k), got {self.id!r}")
+        require_str("title", self.title)
+        require_callable("checker", self.checker)
+        require_str("hint", self.hint)
+        require_callable("solution", self.solution)
+        if not isinstance(self.wrong_answers, tuple):
+            raise TypeError(f"wrong_answers must be a tuple of functions, got {type(self.wrong_answers).__name__}")
+        for wrong in self.wrong_answers:
+            require_callable("wrong_answers", wrong)
+
+
+class UnknownExercise(TutorialError, KeyError):
+    """An exercise id that no notebook registered."""
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0])
 
 
 @dataclass(frozen=True)
@@ -49,17 +73,24 @@ REGISTRY: dict[str, Exercise] = {}
 
 
 def register(exercise: Exercise) -> Exercise:
+    """Add an exercise to the registry (once per id)."""
+    if not isinstance(exercise, Exercise):
+        raise TypeError(f"exercise must be a checks.Exercise, got {type(exercise).__name__}")
     if exercise.id in REGISTRY and REGISTRY[exercise.id] is not exercise:
-        raise ValueError(f"exercise {exercise.id} is registered twice")
+        raise ValueError(f"exercise {exercise.id} is registered twice: an id must be registered once, "
+                         f"got a second Exercise with it")
     REGISTRY[exercise.id] = exercise
     return exercise
 
 
 def exercise(exercise_id: str) -> Exercise:
+    """The registered exercise with this id ("NN.k")."""
     from . import exercises  # noqa: F401  (importing registers every notebook's exercises)
 
+    require_str("exercise_id", exercise_id)
     if exercise_id not in REGISTRY:
-        raise KeyError(f"no exercise {exercise_id!r}; known: {', '.join(sorted(REGISTRY))}")
+        raise UnknownExercise(f"no exercise {exercise_id!r}; known: {', '.join(sorted(REGISTRY))} "
+                              f"(exercise_id must be one of them, got {exercise_id!r})")
     return REGISTRY[exercise_id]
 
 
@@ -94,6 +125,9 @@ def solution(exercise_id: str) -> Callable[..., Any]:
 
 def returned(value: Any, expected_type: type, what: str) -> str | None:
     """A message when an answer is not of the expected type (None is named explicitly)."""
+    if not isinstance(expected_type, type):
+        raise TypeError(f"expected_type must be a type such as torch.Tensor, got {expected_type!r}")
+    require_str("what", what)
     if value is None:
         return f"{what} returned None: did you forget a `return`?"
     if not isinstance(value, expected_type):

@@ -18,6 +18,7 @@ import torch
 
 from .training import _autocast, _to, explain_oom, make_loader
 from .device import pick_precision
+from .validation import require_callable, require_dataset, require_int, require_module, require_sequence, require_tensor
 
 
 @torch.no_grad()
@@ -26,6 +27,9 @@ def predict_proba(model: torch.nn.Module, dataset, collate_fn: Callable, batch_s
     """(class probabilities (N, C) in float32, true labels (N,)) over ``dataset`` in eval mode."""
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    require_module("model", model)
+    require_dataset("dataset", dataset)
+    require_callable("collate_fn", collate_fn)
     device = next(model.parameters()).device
     precision = pick_precision(device)
     was_training = model.training
@@ -44,6 +48,8 @@ def predict_proba(model: torch.nn.Module, dataset, collate_fn: Callable, batch_s
 
 def most_confident_mistakes(probs: torch.Tensor, labels: torch.Tensor, k: int = 5) -> list[int]:
     """Indices of the (at most ``k``) wrong predictions with the highest confidence, most confident first."""
+    require_tensor("probs", probs, shape="(N, C)")
+    require_tensor("labels", labels, shape="(N,)")
     if probs.ndim != 2 or labels.shape != probs.shape[:1]:
         raise ValueError(f"probs must be (N, C) and labels (N,), got {tuple(probs.shape)} and "
                          f"{tuple(labels.shape)}")
@@ -61,11 +67,16 @@ def padded_tokens(lengths: Sequence[int], batch_size: int, pad_to: int | None = 
     ``pad_to=None``: dynamic padding, each batch padded to its own longest example;
     else every example is padded to ``pad_to`` tokens.
     """
+    require_sequence("lengths", lengths)
+    for length in lengths:
+        require_int("lengths", length, minimum=0)
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
     if pad_to is not None:
+        require_int("pad_to", pad_to, minimum=1)
         if max(lengths, default=0) > pad_to:
-            raise ValueError(f"pad_to={pad_to} is shorter than the longest example ({max(lengths)} tokens)")
+            raise ValueError(f"pad_to must be at least the longest example's length, got pad_to={pad_to} "
+                             f"for an example of {max(lengths)} tokens")
         return pad_to * len(lengths)
     return sum(max(lengths[i:i + batch_size]) * len(lengths[i:i + batch_size])
                for i in range(0, len(lengths), batch_size))
@@ -75,8 +86,11 @@ def padded_tokens(lengths: Sequence[int], batch_size: int, pad_to: int | None = 
 def seconds_per_batch(model: torch.nn.Module, batches: Sequence[dict[str, torch.Tensor]], repeats: int = 1,
                       ) -> float:
     """Median wall time of one forward pass (eval mode) over ``batches``, after one warm-up pass."""
+    require_module("model", model)
+    require_sequence("batches", batches)
     if not batches:
-        raise ValueError("batches is empty: nothing to time")
+        raise ValueError("batches must hold at least one batch to time, got an empty sequence")
+    require_int("repeats", repeats, minimum=1)
     device = next(model.parameters()).device
     model.eval()
     inputs = [{k: v.to(device) for k, v in b.items() if k not in ("labels", "label")} for b in batches]

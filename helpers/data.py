@@ -32,11 +32,14 @@ import email.policy
 import hashlib
 import html
 import json
+import numbers
 import re
 import shutil
 from pathlib import Path
 
 from .errors import TutorialError
+from .validation import (require_bool, require_callable, require_dataset, require_int, require_path,
+                         require_sequence, require_str, require_strings)
 
 LABEL_NAMES = ("ham", "spam")
 SPAM_GROUPS = ("spam-1", "spam-2")
@@ -58,11 +61,13 @@ class DataError(TutorialError, ValueError):
 
 def strip_html(markup: str) -> str:
     """Crude HTML to text: drop scripts/styles and tags, unescape entities."""
+    require_str("markup", markup, empty=True)
     return html.unescape(_TAG.sub(" ", _DROP_BLOCKS.sub(" ", markup)))
 
 
 def normalize_space(text: str) -> str:
     """Collapse runs of spaces and blank lines; strip both ends."""
+    require_str("text", text, empty=True)
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return _BLANK_LINES.sub("\n", "\n".join(lines)).strip()
 
@@ -93,21 +98,30 @@ def email_text(raw: str) -> str:
 
 def read_spam_assassin(folder: str | Path) -> tuple[list[str], list[int]]:
     """(texts, labels) of every email under the prepared folder, in a fixed order."""
-    folder = Path(folder)
+    folder = require_path("folder", folder)
     texts: list[str] = []
     labels: list[int] = []
     for group in (*HAM_GROUPS, *SPAM_GROUPS):
         files = sorted((folder / group).glob("*.json"))
         if not files:
-            raise DataError(f"no emails in {folder / group}; run `python -m helpers.assets prepare spam-assassin`.")
+            raise DataError(f"folder must be the prepared spam-assassin folder, got {str(folder)!r} with no emails "
+                            f"in {group}: run `python -m helpers.assets prepare spam-assassin`.")
         for file in files:
             texts.append(email_text(json.loads(file.read_text(encoding="utf-8"))["text"]))
             labels.append(int(group in SPAM_GROUPS))
     return texts, labels
 
 
+def _require_texts_labels(texts: list[str], labels: list[int]) -> None:
+    require_strings("texts", texts)
+    require_sequence("labels", labels)
+    if len(texts) != len(labels):
+        raise ValueError(f"texts and labels must have the same length, got {len(texts)} texts and {len(labels)} labels")
+
+
 def deduplicate(texts: list[str], labels: list[int]) -> tuple[list[str], list[int]]:
     """Keep the first of each exact duplicate text (and drop empty texts)."""
+    _require_texts_labels(texts, labels)
     seen: set[str] = set()
     kept_texts, kept_labels = [], []
     for text, label in zip(texts, labels):
@@ -123,7 +137,11 @@ def split_indices(labels: list[int], validation: float = VALIDATION_FRACTION, te
     """Stratified, seeded train/validation/test indices (sorted within each split)."""
     from sklearn.model_selection import train_test_split
 
+    require_sequence("labels", labels)
+    require_int("seed", seed, minimum=0)
     for name, value in (("validation", validation), ("test", test)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise TypeError(f"{name} must be a fraction between 0 and 1, got {type(value).__name__}")
         if not 0 < value < 1:
             raise ValueError(f"{name} must be a fraction between 0 and 1, got {value!r}")
     if validation + test >= 1:
@@ -141,6 +159,14 @@ def to_dataset_dict(texts: list[str], labels: list[int], splits: dict[str, list[
     """A DatasetDict with columns text (string) and label (ClassLabel with ``names``)."""
     from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
 
+    _require_texts_labels(texts, labels)
+    if not isinstance(splits, dict):
+        raise TypeError(f"splits must be a dict of split name -> indices, got {type(splits).__name__}")
+    for split, idx in splits.items():
+        outside = [i for i in idx if not (isinstance(i, numbers.Integral) and 0 <= i < len(texts))]
+        if outside:
+            raise ValueError(f"splits[{split!r}] must hold indices from 0 to {len(texts) - 1}, got {outside[:3]}")
+    require_strings("names", names, min_length=2)
     features = Features({"text": Value("string"), "label": ClassLabel(names=list(names))})
     return DatasetDict({
         split: Dataset.from_dict({"text": [texts[i] for i in idx], "label": [labels[i] for i in idx]},
@@ -174,7 +200,8 @@ def load_spam_assassin(folder: str | Path, cache: bool = True):
     """The emails as a deduplicated, stratified DatasetDict (parsed once, then cached)."""
     from datasets import load_from_disk
 
-    folder = Path(folder)
+    folder = require_path("folder", folder)
+    require_bool("cache", cache)
     cached = _cache_folder(folder)
     if cache and (cached / "dataset_dict.json").exists():
         return load_from_disk(str(cached))
@@ -194,6 +221,10 @@ def load_sst2(identifier: str, validation: float = VALIDATION_FRACTION, seed: in
     """SST-2 from the hub in the course schema: train cut into train/validation, dev as test."""
     from datasets import DatasetDict, load_dataset
 
+    require_str("identifier", identifier)
+    if isinstance(validation, bool) or not isinstance(validation, float) or not 0 < validation < 1:
+        raise ValueError(f"validation must be a fraction between 0 and 1, got {validation!r}")
+    require_int("seed", seed, minimum=0)
     raw = load_dataset(identifier)
     raw = raw.rename_column("sentence", "text") if "sentence" in raw["train"].column_names else raw
     keep = ["text", "label"]
@@ -204,7 +235,8 @@ def load_sst2(identifier: str, validation: float = VALIDATION_FRACTION, seed: in
 
 def load_classification(identifier: str):
     """The course's classification DatasetDict: a spam-assassin folder, else a hub dataset id."""
-    if not isinstance(identifier, str) or not identifier:
+    require_str("identifier", identifier, empty=True)
+    if not identifier:
         raise ValueError(f"identifier must be a folder or a hub dataset id, got {identifier!r}")
     folder = Path(identifier)
     if folder.is_dir():
@@ -214,8 +246,10 @@ def load_classification(identifier: str):
 
 def subsample(dataset, n: int, seed: int = 0):
     """A fixed, stratified subset of ``n`` examples (0 or n >= len: the whole dataset)."""
-    if not isinstance(n, int) or n < 0:
+    require_dataset("dataset", dataset)
+    if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise ValueError(f"n must be a non-negative int, got {n!r}")
+    require_int("seed", seed, minimum=0)
     if n == 0 or n >= len(dataset):
         return dataset
     return dataset.train_test_split(train_size=n, stratify_by_column="label", seed=seed)["train"]
@@ -223,6 +257,8 @@ def subsample(dataset, n: int, seed: int = 0):
 
 def split_sizes(data) -> dict[str, dict[str, int]]:
     """Examples per split and label name, e.g. {'train': {'ham': 3000, 'spam': 1200, 'all': 4200}}."""
+    if not hasattr(data, "items"):
+        raise TypeError(f"data must be a DatasetDict (split name -> Dataset), got {type(data).__name__}")
     sizes = {}
     for split, dataset in data.items():
         names = dataset.features["label"].names
@@ -237,5 +273,8 @@ def tokenize(data, tokenizer, max_length: int):
     """Tokenize the ``text`` column (truncated to ``max_length``, not padded: pad per batch)."""
     if not isinstance(max_length, int) or max_length < 2:
         raise ValueError(f"max_length must be an int of at least 2, got {max_length!r}")
+    require_callable("tokenizer", tokenizer)
+    if not hasattr(data, "map"):
+        raise TypeError(f"data must be a Dataset or DatasetDict with a 'text' column, got {type(data).__name__}")
     return _quietly(lambda: data.map(lambda batch: tokenizer(batch["text"], truncation=True, max_length=max_length),
                                      batched=True, remove_columns=["text"]))

@@ -38,7 +38,12 @@ class Precision:
 
 def pick_precision(device: torch.device | str) -> Precision:
     """bf16 where the device supports it, else fp16 with a grad scaler on CUDA, else fp32."""
-    device = torch.device(device)
+    if not isinstance(device, (torch.device, str)):
+        raise TypeError(f"device must be a torch.device or a name such as 'cpu' or 'cuda', got {type(device).__name__}")
+    try:
+        device = torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"device must be a device name such as 'cpu', 'cuda' or 'mps', got {device!r}") from None
     if device.type == "cuda":
         if torch.cuda.is_bf16_supported():
             return Precision(torch.bfloat16, use_grad_scaler=False)

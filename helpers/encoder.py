@@ -20,6 +20,7 @@ from torch import Tensor, nn
 
 from .attention import MultiHeadAttention, padding_mask
 from .errors import ShapeError
+from .validation import require_int, require_number, require_str, require_tensor
 
 # Activation names as transformers' configs spell them (``config.hidden_act``).
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
@@ -33,8 +34,9 @@ POSITION_KINDS = ("learned", "sinusoidal")
 
 def activation(name: str) -> nn.Module:
     """The activation module for a config's ``hidden_act`` name ('gelu', 'relu', ...)."""
+    require_str("name", name)
     if name not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {name!r}")
+        raise ValueError(f"the activation name must be one of {', '.join(ACTIVATIONS)}, got {name!r}")
     return ACTIVATIONS[name]()
 
 
@@ -56,10 +58,14 @@ class EncoderConfig:
 
     def __post_init__(self) -> None:
         for name in ("vocab_size", "d_model", "num_layers", "num_heads", "d_ff", "max_positions", "type_vocab_size"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be a positive integer, got {getattr(self, name)}")
+            require_int(name, getattr(self, name), minimum=1)
+        require_number("dropout", self.dropout, minimum=0.0, below=1.0)
+        require_number("layer_norm_eps", self.layer_norm_eps, above=0.0)
+        require_str("activation", self.activation)
+        require_str("positions", self.positions)
         if self.d_model % self.num_heads:
-            raise ShapeError(f"d_model={self.d_model} is not divisible by num_heads={self.num_heads}")
+            raise ShapeError(f"d_model={self.d_model} is not divisible by num_heads={self.num_heads}: "
+                             f"d_model must be a multiple of num_heads")
         if self.positions not in POSITION_KINDS:
             raise ValueError(f"positions must be one of {POSITION_KINDS}, got {self.positions!r}")
         activation(self.activation)  # validates the name
@@ -81,6 +87,8 @@ def sinusoidal_positions(num_positions: int, d_model: int) -> Tensor:
     Each pair of features is a clock turning at its own speed, fast in the first
     features and slow in the last ones.
     """
+    require_int("num_positions", num_positions)
+    require_int("d_model", d_model)
     if num_positions < 1 or d_model < 2 or d_model % 2:
         raise ValueError(f"sinusoidal_positions needs num_positions >= 1 and an even d_model >= 2, "
                          f"got num_positions={num_positions}, d_model={d_model}")
@@ -99,8 +107,8 @@ class FeedForward(nn.Module):
 
     def __init__(self, d_model: int, d_ff: int, activation_name: str = "gelu") -> None:
         super().__init__()
-        if d_model < 1 or d_ff < 1:
-            raise ValueError(f"d_model and d_ff must be positive, got {d_model} and {d_ff}")
+        require_int("d_model", d_model, minimum=1)
+        require_int("d_ff", d_ff, minimum=1)
         self.up = nn.Linear(d_model, d_ff)
         self.act = activation(activation_name)
         self.down = nn.Linear(d_ff, d_model)
@@ -111,9 +119,13 @@ class FeedForward(nn.Module):
 
 def add_and_norm(x: Tensor, update: Tensor, norm: nn.Module) -> Tensor:
     """Post-LN residual step: LayerNorm(x + update), where update = Dropout(sublayer(x))."""
+    require_tensor("x", x)
+    require_tensor("update", update)
+    if not callable(norm):
+        raise TypeError(f"norm must be a module such as nn.LayerNorm(d_model), got {type(norm).__name__}")
     if x.shape != update.shape:
-        raise ShapeError(f"the residual x {tuple(x.shape)} and the sublayer's output "
-                         f"{tuple(update.shape)} must have the same shape")
+        raise ShapeError(f"the residual x {tuple(x.shape)} and the sublayer's output update "
+                         f"{tuple(update.shape)} must have the same shape, got two different ones")
     return norm(x + update)  # (B, T, D)
 
 
@@ -123,8 +135,7 @@ class EncoderLayer(nn.Module):
     def __init__(self, d_model: int, num_heads: int, d_ff: int, dropout: float = 0.1,
                  activation_name: str = "gelu", layer_norm_eps: float = 1e-12) -> None:
         super().__init__()
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"dropout must be in [0, 1), got {dropout}")
+        require_number("dropout", dropout, minimum=0.0, below=1.0)
         self.attention = MultiHeadAttention(d_model, num_heads)
         self.attention_norm = nn.LayerNorm(d_model, eps=layer_norm_eps)
         self.feed_forward = FeedForward(d_model, d_ff, activation_name)
@@ -144,11 +155,18 @@ class EncoderLayer(nn.Module):
         return add_and_norm(x, self.dropout(transformed), self.feed_forward_norm)
 
 
+def _require_config(config: EncoderConfig) -> None:
+    if not isinstance(config, EncoderConfig):
+        raise TypeError(f"config must be an EncoderConfig (EncoderConfig.from_bert(model.config) for a BERT), "
+                        f"got {type(config).__name__}")
+
+
 class Embeddings(nn.Module):
     """Token ids -> vectors: word + position + token type embeddings, then LayerNorm and dropout."""
 
     def __init__(self, config: EncoderConfig) -> None:
         super().__init__()
+        _require_config(config)
         self.word = nn.Embedding(config.vocab_size, config.d_model)
         if config.positions == "learned":
             self.position = nn.Embedding(config.max_positions, config.d_model)
@@ -165,14 +183,14 @@ class Embeddings(nn.Module):
         """The position vectors of positions 0 .. length - 1, shape (length, D)."""
         if length > self.max_positions:
             raise ShapeError(f"a sequence of {length} tokens is longer than max_positions="
-                             f"{self.max_positions}; truncate it (tokenizer(..., truncation=True))")
+                             f"{self.max_positions}; a sequence must fit in max_positions: truncate it "
+                             f"(tokenizer(..., truncation=True))")
         if self.position is None:
             return self.sinusoids[:length]  # (T, D)
         return self.position.weight[:length]  # (T, D)
 
     def forward(self, input_ids: Tensor, token_type_ids: Tensor | None = None) -> Tensor:
-        if input_ids.dim() != 2:
-            raise ShapeError(f"input_ids must have shape (B, T), got {tuple(input_ids.shape)}")
+        require_tensor("input_ids", input_ids, 2, "(B, T)", dtype="int")
         if token_type_ids is None:
             token_type_ids = torch.zeros_like(input_ids)  # one segment
         elif token_type_ids.shape != input_ids.shape:
@@ -188,6 +206,7 @@ class Encoder(nn.Module):
 
     def __init__(self, config: EncoderConfig) -> None:
         super().__init__()
+        _require_config(config)
         self.config = config
         self.embeddings = Embeddings(config)
         self.layers = nn.ModuleList(EncoderLayer.from_config(config) for _ in range(config.num_layers))
@@ -199,7 +218,8 @@ class Encoder(nn.Module):
         Returns the last hidden state (B, T, D), or with ``all_hidden_states`` the
         embeddings' output followed by every layer's output (num_layers + 1 tensors).
         """
-        if attention_mask is not None and attention_mask.shape != input_ids.shape:
+        require_tensor("input_ids", input_ids, 2, "(B, T)", dtype="int")
+        if attention_mask is not None and require_tensor("attention_mask", attention_mask).shape != input_ids.shape:
             raise ShapeError(f"attention_mask {tuple(attention_mask.shape)} must have the shape of "
                              f"input_ids {tuple(input_ids.shape)}")
         mask = None if attention_mask is None else padding_mask(attention_mask)  # (B, 1, 1, T)

@@ -24,6 +24,8 @@ from typing import Any
 
 from torch import nn
 
+from .validation import require_bool, require_int, require_module, require_number, require_strings
+
 BYTES_FP32 = 4
 
 
@@ -54,6 +56,7 @@ def _short(n: int) -> str:
 
 def parameter_report(model: nn.Module) -> ParamReport:
     """Trainable (requires_grad) and total parameter counts of ``model``."""
+    require_module("model", model)
     params = list(model.parameters())
     return ParamReport(sum(p.numel() for p in params if p.requires_grad), sum(p.numel() for p in params))
 
@@ -87,6 +90,9 @@ def bert_parts(model: nn.Module) -> BertParts:
 
 
 def set_trainable(module: nn.Module, trainable: bool) -> None:
+    """Set ``requires_grad`` of every parameter of ``module``."""
+    require_module("module", module)
+    require_bool("trainable", trainable)
     for param in module.parameters():
         param.requires_grad_(trainable)
 
@@ -107,7 +113,8 @@ def freeze_all_but_head(model: nn.Module) -> ParamReport:
 def freeze_bottom(model: nn.Module, k: int, embeddings: bool = True) -> ParamReport:
     """Freeze the embeddings (if ``embeddings``) and the bottom ``k`` encoder layers; train the rest."""
     parts = bert_parts(model)
-    if not isinstance(k, int) or not 0 <= k <= len(parts.layers):
+    require_bool("embeddings", embeddings)
+    if not isinstance(k, int) or isinstance(k, bool) or not 0 <= k <= len(parts.layers):
         raise ValueError(f"k must be an int from 0 to {len(parts.layers)} (the number of layers), got {k!r}")
     set_trainable(model, True)
     set_trainable(parts.embeddings, not embeddings)
@@ -139,6 +146,7 @@ class GradualUnfreezer:
     """
 
     def __init__(self, model: nn.Module, steps_per_stage: int | None = None) -> None:
+        bert_parts(model)  # a BERT-family classifier, or a clear TypeError now rather than at the first step
         if steps_per_stage is not None and (not isinstance(steps_per_stage, int) or steps_per_stage < 1):
             raise ValueError(f"steps_per_stage must be a positive int or None, got {steps_per_stage!r}")
         self.model, self.steps_per_stage = model, steps_per_stage
@@ -176,6 +184,9 @@ def layerwise_lr_groups(model: nn.Module, lr: float, decay: float,
 
     One optimizer group per (depth, weight decay or not); biases and norm weights get none.
     """
+    require_number("lr", lr)
+    require_number("decay", decay)
+    require_number("weight_decay", weight_decay, minimum=0.0)
     if not lr > 0 or not 0 < decay <= 1:
         raise ValueError(f"lr must be positive and decay in (0, 1], got lr={lr!r}, decay={decay!r}")
     depths = layer_depths(model)
@@ -199,6 +210,9 @@ def apply_lora(model: nn.Module, r: int = 8, alpha: int = 16, dropout: float = 0
 
     if not isinstance(r, int) or r < 1:
         raise ValueError(f"r (the rank) must be a positive int, got {r!r}")
+    require_int("alpha", alpha, minimum=1)
+    require_number("dropout", dropout, minimum=0.0, below=1.0)
+    require_strings("target_modules", target_modules, min_length=1)
     config = LoraConfig(r=r, lora_alpha=alpha, lora_dropout=dropout, target_modules=list(target_modules),
                         modules_to_save=list(bert_parts(model).head))
     return get_peft_model(model, config)

@@ -19,6 +19,8 @@ from typing import Any, Sequence
 import torch
 
 from .errors import TutorialError
+from .validation import (require_callable, require_dataset, require_int, require_model, require_module,
+                         require_number, require_str, require_strings, require_tensor)
 
 IGNORE_INDEX = -100  # labels with this value are skipped by the cross-entropy loss
 
@@ -39,6 +41,9 @@ def warm_start(checkpoint: str, decoder_layers: int | None = None):
     """
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, EncoderDecoderModel
 
+    require_str("checkpoint", checkpoint)
+    if decoder_layers is not None:
+        require_int("decoder_layers", decoder_layers, minimum=1)
     config = AutoConfig.from_pretrained(checkpoint)
     if decoder_layers is not None and not 1 <= decoder_layers <= config.num_hidden_layers:
         raise Seq2SeqError(f"decoder_layers={decoder_layers} is not possible for {checkpoint}, which has "
@@ -54,6 +59,8 @@ def warm_start(checkpoint: str, decoder_layers: int | None = None):
 
 def set_special_tokens(model, tokenizer) -> None:
     """Tell a BERT2BERT model (and its generation config) which tokens start, stop and pad."""
+    require_model("model", model)
+    require_callable("tokenizer", tokenizer)
     ids = {"decoder_start_token_id": tokenizer.cls_token_id, "bos_token_id": tokenizer.cls_token_id,
            "eos_token_id": tokenizer.sep_token_id, "pad_token_id": tokenizer.pad_token_id}
     for name, value in ids.items():
@@ -69,7 +76,8 @@ def weight_origins(model, new_decoder_keys: Sequence[str]) -> dict[str, int]:
     (``warm_start`` returns them). Tied weights (the decoder's output layer shares the word
     embeddings) are counted once.
     """
-    new = set(new_decoder_keys)
+    require_module("model", model)
+    new = set(require_strings("new_decoder_keys", new_decoder_keys))
     counts = {"encoder (pretrained)": 0, "decoder (pretrained)": 0, "decoder (new)": 0}
     for name, parameter in model.named_parameters():  # shared tensors appear once
         if name.startswith("encoder."):
@@ -89,8 +97,13 @@ def cross_attention_from_self(model) -> int:
     space the self-attention was trained on: the copied projections can compare decoder
     states with source tokens from the first step, instead of starting from random ones.
     """
+    require_module("model", model)
+    layers = getattr(getattr(getattr(getattr(model, "decoder", None), "bert", None), "encoder", None), "layer", None)
+    if layers is None or not all(hasattr(layer, "crossattention") for layer in layers):
+        raise TypeError(f"model must be a BERT2BERT EncoderDecoderModel with cross-attention (from warm_start), "
+                        f"got {type(model).__name__}")
     copied = 0
-    for layer in model.decoder.bert.encoder.layer:
+    for layer in layers:
         layer.crossattention.load_state_dict(layer.attention.state_dict())
         copied += sum(p.numel() for p in layer.crossattention.parameters())
     return copied
@@ -98,6 +111,8 @@ def cross_attention_from_self(model) -> int:
 
 def load_seq2seq(model_id: str | None, encoder_checkpoint: str, decoder_layers: int | None = None):
     """(model, tokenizer): ``AutoModelForSeq2SeqLM`` for a seq2seq checkpoint, else a warm start."""
+    if model_id is not None:
+        require_str("model_id", model_id)
     if model_id:
         from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
 
@@ -108,6 +123,7 @@ def load_seq2seq(model_id: str | None, encoder_checkpoint: str, decoder_layers: 
 
 def freeze(module: torch.nn.Module) -> int:
     """Stop training a module's parameters; returns how many numbers were frozen."""
+    require_module("module", module)
     frozen = 0
     for parameter in module.parameters():
         if parameter.requires_grad:
@@ -117,6 +133,8 @@ def freeze(module: torch.nn.Module) -> int:
 
 
 def count_trainable(model: torch.nn.Module) -> int:
+    """How many numbers of ``model`` train (``requires_grad``)."""
+    require_module("model", model)
     return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
@@ -132,8 +150,17 @@ def encode_pairs(tokenizer, sources: Sequence[str], targets: Sequence[str], max_
     is *given* that token and never has to predict it. ``prefix`` is prepended to every
     source (T5 reads its task from it, e.g. ``"summarize: "``).
     """
+    require_callable("tokenizer", tokenizer)
+    require_strings("sources", sources)
+    require_strings("targets", targets)
     if len(sources) != len(targets):
-        raise Seq2SeqError(f"got {len(sources)} sources but {len(targets)} targets; pass one target per source")
+        raise Seq2SeqError(f"sources and targets must have the same length (one target per source), "
+                           f"got {len(sources)} sources but {len(targets)} targets")
+    require_int("max_source_length", max_source_length, minimum=1)
+    require_int("max_target_length", max_target_length, minimum=1)
+    if decoder_start_token_id is not None:
+        require_int("decoder_start_token_id", decoder_start_token_id, minimum=0)
+    require_str("prefix", prefix, empty=True)
     inputs = tokenizer([prefix + s for s in sources], max_length=max_source_length, truncation=True)
     labels = tokenizer(text_target=list(targets), max_length=max_target_length + 1, truncation=True)["input_ids"]
     if decoder_start_token_id is not None:
@@ -148,8 +175,11 @@ def shift_right(labels: torch.Tensor, decoder_start_token_id: int, pad_token_id:
     Position t of the decoder reads label t-1 (the start token at t = 0) and must predict
     label t. Padding labels (-100) become ``pad_token_id``: they are read, never predicted.
     """
+    require_tensor("labels", labels, shape="(B, T)", dtype="int")
     if labels.dim() != 2:
         raise Seq2SeqError(f"labels must have shape (B, T), got {tuple(labels.shape)}")
+    require_int("decoder_start_token_id", decoder_start_token_id, minimum=0)
+    require_int("pad_token_id", pad_token_id, minimum=0)
     shifted = labels.new_full(labels.shape, pad_token_id)  # (B, T)
     shifted[:, 1:] = labels[:, :-1]
     shifted[:, 0] = decoder_start_token_id
@@ -161,6 +191,8 @@ def collator(tokenizer, model):
     and adds ``decoder_input_ids`` (the labels shifted right) from the model."""
     from transformers import DataCollatorForSeq2Seq
 
+    require_callable("tokenizer", tokenizer)
+    require_model("model", model)
     return DataCollatorForSeq2Seq(tokenizer, model=model, label_pad_token_id=IGNORE_INDEX,
                                   return_tensors="pt")
 
@@ -176,9 +208,17 @@ def seq2seq_trainer(model, tokenizer, train_dataset, *, learning_rate: float, ba
     replace any ``Seq2SeqTrainingArguments`` setting."""
     from transformers import Seq2SeqTrainer, Seq2SeqTrainingArguments
 
+    require_int("max_steps", max_steps)
+    require_int("batch_size", batch_size)
+    require_number("learning_rate", learning_rate)
     if max_steps < 1 or batch_size < 1 or learning_rate <= 0:
         raise Seq2SeqError(f"need max_steps >= 1, batch_size >= 1 and learning_rate > 0; got "
                            f"max_steps={max_steps}, batch_size={batch_size}, learning_rate={learning_rate}")
+    require_model("model", model)
+    require_callable("tokenizer", tokenizer)
+    require_dataset("train_dataset", train_dataset)
+    require_int("seed", seed, minimum=0)
+    require_number("warmup_fraction", warmup_fraction, minimum=0.0, below=1.0)
     settings = dict(
         output_dir=output_dir or tempfile.mkdtemp(prefix="seq2seq-"), per_device_train_batch_size=batch_size,
         learning_rate=learning_rate, max_steps=max_steps, warmup_steps=warmup_fraction,
@@ -193,6 +233,8 @@ def seq2seq_trainer(model, tokenizer, train_dataset, *, learning_rate: float, ba
 
 def loss_history(trainer) -> tuple[list[int], list[float]]:
     """(steps, training losses) that the trainer logged."""
+    if not hasattr(getattr(trainer, "state", None), "log_history"):
+        raise TypeError(f"trainer must be a transformers Trainer (after trainer.train()), got {type(trainer).__name__}")
     logged = [(row["step"], row["loss"]) for row in trainer.state.log_history if "loss" in row]
     return [s for s, _ in logged], [loss for _, loss in logged]
 
@@ -203,6 +245,13 @@ def loss_history(trainer) -> tuple[list[int], list[float]]:
 def generate(model, tokenizer, sources: Sequence[str], *, max_source_length: int, max_new_tokens: int,
              batch_size: int = 32, prefix: str = "", **generate_kwargs: Any) -> list[str]:
     """Generated texts for a list of sources (greedy unless ``generate_kwargs`` say otherwise)."""
+    require_model("model", model)
+    require_callable("tokenizer", tokenizer)
+    require_strings("sources", sources)
+    require_int("max_source_length", max_source_length, minimum=1)
+    require_int("max_new_tokens", max_new_tokens, minimum=1)
+    require_int("batch_size", batch_size, minimum=1)
+    require_str("prefix", prefix, empty=True)
     model.eval()
     device = next(model.parameters()).device
     outputs: list[str] = []
@@ -221,5 +270,7 @@ def as_tokenizer_writes(tokenizer, texts: Sequence[str]) -> list[str]:
     An uncased tokenizer lowercases and strips accents and puts spaces around punctuation;
     scoring against references passed through the same round trip compares like with like.
     """
+    require_callable("tokenizer", tokenizer)
+    require_strings("texts", texts)
     ids = tokenizer(list(texts), add_special_tokens=False)["input_ids"]
     return [text.strip() for text in tokenizer.batch_decode(ids, skip_special_tokens=True)]

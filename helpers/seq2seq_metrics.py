@@ -22,6 +22,7 @@ from collections import Counter
 from typing import Sequence
 
 from .errors import TutorialError
+from .validation import require_int, require_str, require_strings
 
 MAX_ORDER = 4
 
@@ -33,32 +34,46 @@ class MetricInputError(TutorialError, ValueError):
 def _check_pairs(hypotheses: Sequence[str], references: Sequence[str]) -> None:
     if isinstance(hypotheses, str) or isinstance(references, str):
         raise MetricInputError("hypotheses and references must be lists of strings, not one string; "
-                               "wrap a single sentence in a list")
+                               "wrap a single sentence in a list (got a str)")
+    require_strings("hypotheses", hypotheses)
+    require_strings("references", references)
     if len(hypotheses) != len(references):
-        raise MetricInputError(f"got {len(hypotheses)} hypotheses but {len(references)} references; "
-                               "pass one reference per hypothesis")
+        raise MetricInputError(f"hypotheses and references must have the same length (one reference per "
+                               f"hypothesis), got {len(hypotheses)} hypotheses but {len(references)} references")
     if not hypotheses:
-        raise MetricInputError("hypotheses is empty; pass at least one sentence to score")
+        raise MetricInputError("hypotheses must hold at least one sentence to score, got an empty list")
+
+
+def _require_tokenizer_name(tokenizer: str, known=None) -> None:
+    if known is None:
+        from sacrebleu.metrics.bleu import _TOKENIZERS as known
+    require_str("tokenizer", tokenizer, choices=list(known))
 
 
 def tokenize(text: str, tokenizer: str = "13a") -> list[str]:
     """The tokens sacreBLEU counts n-grams over (``13a``: splits off punctuation; ``zh``: one
     token per Chinese character)."""
-    from sacrebleu.metrics.bleu import BLEU
+    from sacrebleu.metrics.bleu import _TOKENIZERS, BLEU
 
+    require_str("text", text, empty=True)
+    _require_tokenizer_name(tokenizer, _TOKENIZERS)
     return BLEU(tokenize=tokenizer).tokenizer(text.rstrip()).split()
 
 
 def ngram_counts(tokens: Sequence[str], n: int) -> Counter:
     """How often each n-gram (a tuple of n tokens) occurs."""
+    require_strings("tokens", tokens)
+    require_int("n", n)
     if n < 1:
-        raise MetricInputError(f"n={n} is not a valid n-gram order; use n >= 1")
+        raise MetricInputError(f"n must be an n-gram order >= 1, got n={n}")
     return Counter(tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
 
 
 def clipped_matches(hypothesis: Sequence[str], reference: Sequence[str], n: int) -> tuple[int, int]:
     """(matches, total): hypothesis n-grams found in the reference, each counted at most as
     often as the reference has it ("clipping"), and the number of hypothesis n-grams."""
+    require_strings("hypothesis", hypothesis)
+    require_strings("reference", reference)
     hyp, ref = ngram_counts(hypothesis, n), ngram_counts(reference, n)
     matches = sum(min(count, ref[gram]) for gram, count in hyp.items())
     return matches, sum(hyp.values())
@@ -66,8 +81,8 @@ def clipped_matches(hypothesis: Sequence[str], reference: Sequence[str], n: int)
 
 def brevity_penalty(hypothesis_length: int, reference_length: int) -> float:
     """1 when the hypothesis is longer than the reference, else exp(1 - r / c) (0 for c = 0)."""
-    if hypothesis_length < 0 or reference_length < 0:
-        raise MetricInputError(f"lengths must be >= 0, got c={hypothesis_length}, r={reference_length}")
+    require_int("hypothesis_length", hypothesis_length, minimum=0)
+    require_int("reference_length", reference_length, minimum=0)
     if hypothesis_length > reference_length:
         return 1.0
     if hypothesis_length == 0:
@@ -84,6 +99,9 @@ def bleu_by_hand(hypothesis: str, reference: str, tokenizer: str = "13a",
     hypothesis has no n-gram at all (a sentence shorter than n tokens) is left out of the
     mean instead of counting as precision 0.
     """
+    require_str("hypothesis", hypothesis, empty=True)
+    require_str("reference", reference, empty=True)
+    require_int("max_order", max_order, minimum=1)
     hyp, ref = tokenize(hypothesis, tokenizer), tokenize(reference, tokenizer)
     precisions = []
     for n in range(1, max_order + 1):
@@ -105,6 +123,7 @@ def translation_scores(hypotheses: Sequence[str], references: Sequence[str],
     import sacrebleu
 
     _check_pairs(hypotheses, references)
+    _require_tokenizer_name(tokenizer)
     bleu = sacrebleu.corpus_bleu(list(hypotheses), [list(references)], tokenize=tokenizer)
     chrf = sacrebleu.corpus_chrf(list(hypotheses), [list(references)])
     return {"bleu": bleu.score, "chrf": chrf.score}
@@ -115,6 +134,7 @@ def bleu_details(hypotheses: Sequence[str], references: Sequence[str], tokenizer
     import sacrebleu
 
     _check_pairs(hypotheses, references)
+    _require_tokenizer_name(tokenizer)
     bleu = sacrebleu.corpus_bleu(list(hypotheses), [list(references)], tokenize=tokenizer)
     return {"bleu": bleu.score, "precisions": list(bleu.precisions), "bp": bleu.bp,
             "hyp_len": bleu.sys_len, "ref_len": bleu.ref_len}
@@ -129,6 +149,10 @@ def rouge_scores(hypotheses: Sequence[str], references: Sequence[str],
     from rouge_score import rouge_scorer
 
     _check_pairs(hypotheses, references)
+    require_strings("rouge_types", rouge_types, min_length=1)
+    unknown = [t for t in rouge_types if t not in ("rouge1", "rouge2", "rouge3", "rougeL", "rougeLsum")]
+    if unknown:
+        raise ValueError(f"rouge_types must be among rouge1, rouge2, rouge3, rougeL, rougeLsum, got {unknown}")
     scorer = rouge_scorer.RougeScorer(list(rouge_types), use_stemmer=True)
     totals = dict.fromkeys(rouge_types, 0.0)
     for hypothesis, reference in zip(hypotheses, references):
@@ -140,4 +164,5 @@ def rouge_scores(hypotheses: Sequence[str], references: Sequence[str],
 
 def mean_words(texts: Sequence[str]) -> float:
     """Mean length in whitespace-separated words (0 for no texts)."""
+    require_strings("texts", texts)
     return sum(len(t.split()) for t in texts) / len(texts) if texts else 0.0

@@ -35,6 +35,7 @@ from typing import Callable, Iterator, Sequence
 import torch
 
 from .errors import TutorialError
+from .validation import require_callable, require_int, require_model, require_str, require_strings, require_tensor
 
 OFFLINE_ID = "python-docstrings"
 MIN_SUMMARY_WORDS = 4
@@ -80,6 +81,8 @@ def _public_objects(module) -> Iterator[tuple[str, object]]:
 
 def split_docstring(docstring: str | None) -> tuple[str, str] | None:
     """(summary, document) of a PEP 257 docstring, or None when it does not follow the rule."""
+    if docstring is not None:
+        require_str("docstring", docstring, empty=True)
     if not docstring:
         return None
     lines = inspect.cleandoc(docstring).split("\n")
@@ -102,6 +105,7 @@ def split_docstring(docstring: str | None) -> tuple[str, str] | None:
 def docstring_pairs(modules: Sequence[str] = STDLIB_MODULES) -> list[dict[str, str]]:
     """Every usable (id, document, summary) from the modules' docstrings, first occurrence of
     each document only (inherited or aliased docstrings are dropped)."""
+    require_strings("modules", modules)
     pairs, seen = [], set()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # some modules warn when imported (deprecations)
@@ -121,6 +125,11 @@ def docstring_pairs(modules: Sequence[str] = STDLIB_MODULES) -> list[dict[str, s
 
 def split_of(identifier: str, percent: dict[str, int] = SPLIT_PERCENT) -> str:
     """The split an example belongs to, from a hash of its id: stable whatever else changes."""
+    require_str("identifier", identifier)
+    if not isinstance(percent, dict):
+        raise TypeError(f"percent must be a dict of split name -> share in percent, got {type(percent).__name__}")
+    if any(not isinstance(v, int) or v < 0 for v in percent.values()) or sum(percent.values()) > 100:
+        raise ValueError(f"percent must hold non-negative int shares summing to at most 100, got {percent}")
     bucket = int(hashlib.sha256(identifier.encode()).hexdigest(), 16) % 100
     threshold = 0
     for name, share in percent.items():
@@ -136,7 +145,8 @@ def load_docstring_summaries(modules: Sequence[str] = STDLIB_MODULES):
 
     pairs = docstring_pairs(modules)
     if not pairs:
-        raise SummarizationDataError(f"no docstring in {len(modules)} modules follows PEP 257's summary line")
+        raise SummarizationDataError(f"modules must include docstrings that follow PEP 257's summary line, got "
+                                     f"{len(modules)} modules with none")
     by_split: dict[str, list[dict[str, str]]] = {"train": [], "validation": [], "test": []}
     for pair in pairs:
         by_split[split_of(pair["id"])].append(pair)
@@ -147,6 +157,7 @@ def load_docstring_summaries(modules: Sequence[str] = STDLIB_MODULES):
 
 def load_summarization(identifier: str):
     """``document``/``summary``/``id`` pairs: docstrings offline, a hub dataset otherwise."""
+    require_str("identifier", identifier)
     if identifier == OFFLINE_ID:
         return load_docstring_summaries()
     from datasets import load_dataset
@@ -164,13 +175,16 @@ def sentences(text: str) -> list[str]:
     Good enough for edited prose; abbreviations followed by a capital ("e.g. The") are
     split wrongly, and a text without end marks stays one sentence.
     """
+    require_str("text", text, empty=True)
     return [part.strip() for part in _SENTENCE_END.split(text.strip()) if part.strip()]
 
 
 def lead(document: str, k: int = 1) -> str:
     """The first k sentences of a document: the classic lead-k baseline."""
+    require_str("document", document, empty=True)
+    require_int("k", k)
     if k < 1:
-        raise SummarizationDataError(f"k={k} sentences is not a summary; use k >= 1")
+        raise SummarizationDataError(f"k must be at least 1 sentence, got k={k}")
     return " ".join(sentences(document)[:k])
 
 
@@ -181,6 +195,11 @@ def embed_sentences(model, tokenizer, texts: Sequence[str], batch_size: int = 64
     in batches of similar length so that little time goes into padding; rows keep ``texts``' order."""
     from .bert_inspect import sentence_embeddings
 
+    require_model("model", model)
+    require_callable("tokenizer", tokenizer)
+    require_strings("texts", texts)
+    require_int("batch_size", batch_size, minimum=1)
+    require_int("max_length", max_length, minimum=2)
     if not texts:
         return torch.empty(0, model.config.hidden_size)
     order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
@@ -194,6 +213,7 @@ def embed_sentences(model, tokenizer, texts: Sequence[str], batch_size: int = 64
 
 def centroid_index(embeddings: torch.Tensor) -> int:
     """The row closest (by cosine) to the mean of the rows: the most 'central' sentence."""
+    require_tensor("embeddings", embeddings, shape="(N, D)")
     if embeddings.dim() != 2 or len(embeddings) == 0:
         raise SummarizationDataError(f"embeddings must have shape (N >= 1, D), got {tuple(embeddings.shape)}")
     unit = torch.nn.functional.normalize(embeddings, dim=-1)  # (N, D)
@@ -204,11 +224,14 @@ def centroid_index(embeddings: torch.Tensor) -> int:
 def centroid_summaries(documents: Sequence[str], embed: Callable[[list[str]], torch.Tensor]) -> list[str]:
     """For each document, its sentence closest to the document's centroid; all sentences are
     embedded in one call of ``embed`` (a list of N strings -> (N, D))."""
+    require_strings("documents", documents)
+    require_callable("embed", embed)
     split = [sentences(d) or [d] for d in documents]
     flat = [s for doc in split for s in doc]
     vectors = embed(flat)  # (N, D)
     if len(vectors) != len(flat):
-        raise SummarizationDataError(f"embed returned {len(vectors)} vectors for {len(flat)} sentences")
+        raise SummarizationDataError(f"embed must return one vector per sentence, got {len(vectors)} vectors "
+                                     f"for {len(flat)} sentences")
     chosen, start = [], 0
     for doc in split:
         chosen.append(doc[centroid_index(vectors[start:start + len(doc)])])

@@ -39,6 +39,8 @@ from . import checkpoints
 from .device import Precision, pick_device, pick_precision, seed_everything
 from .errors import TutorialError
 from .metrics import classification_metrics
+from .validation import (require_bool, require_callable, require_dataset, require_int, require_module,
+                         require_number, require_str, require_strings)
 
 
 class OutOfMemory(TutorialError, RuntimeError):
@@ -65,10 +67,22 @@ class TrainConfig:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be a positive int, got {value!r}")
+        require_number("learning_rate", self.learning_rate)
         if not self.learning_rate > 0:
             raise ValueError(f"learning_rate must be positive, got {self.learning_rate!r}")
+        require_number("warmup_ratio", self.warmup_ratio)
         if not 0 <= self.warmup_ratio < 1:
             raise ValueError(f"warmup_ratio must be in [0, 1), got {self.warmup_ratio!r}")
+        require_number("weight_decay", self.weight_decay, minimum=0.0)
+        if self.max_grad_norm is not None:
+            require_number("max_grad_norm", self.max_grad_norm, above=0.0)
+        require_int("seed", self.seed, minimum=0)
+        require_bool("progress", self.progress)
+        require_bool("resume", self.resume)
+        if self.checkpoint_dir is not None:
+            require_str("checkpoint_dir", self.checkpoint_dir)
+        if self.stop_after_epoch is not None:
+            require_int("stop_after_epoch", self.stop_after_epoch, minimum=1)
         if self.resume and not self.checkpoint_dir:
             raise ValueError("resume=True needs a checkpoint_dir to resume from")
 
@@ -93,7 +107,19 @@ class History:
 
 def stack_collate(features: Sequence[dict[str, Any]]) -> dict[str, torch.Tensor]:
     """Stack equal-length examples into tensors; ``label`` becomes ``labels``."""
-    batch = {key: torch.tensor([f[key] for f in features]) for key in features[0]}
+    if isinstance(features, (str, bytes, dict)) or not isinstance(features, Sequence):
+        raise TypeError(f"features must be a list of examples (dicts), got {type(features).__name__}")
+    if not features:
+        raise ValueError("features must hold at least one example, got an empty list")
+    if not all(isinstance(f, dict) for f in features):
+        raise TypeError(f"features must hold dicts of token ids, got {type(features[0]).__name__} items")
+    batch = {}
+    for key in features[0]:
+        lengths = sorted({len(f[key]) if isinstance(f[key], (list, tuple)) else 0 for f in features})
+        if len(lengths) > 1:
+            raise ValueError(f"features must all have the same length for {key!r} to be stacked, got lengths "
+                             f"{lengths}: pad them (collate_fn=DataCollatorWithPadding(tokenizer))")
+        batch[key] = torch.tensor([f[key] for f in features])
     if "label" in batch:
         batch["labels"] = batch.pop("label")
     return batch
@@ -102,6 +128,11 @@ def stack_collate(features: Sequence[dict[str, Any]]) -> dict[str, torch.Tensor]
 def make_loader(dataset, batch_size: int, collate_fn: Callable, shuffle: bool = False,
                 seed: int = 0) -> DataLoader:
     """A DataLoader whose shuffling depends only on ``seed`` (use seed + epoch per epoch)."""
+    require_dataset("dataset", dataset)
+    require_int("batch_size", batch_size, minimum=1)
+    require_callable("collate_fn", collate_fn)
+    require_bool("shuffle", shuffle)
+    require_int("seed", seed, minimum=0)
     generator = torch.Generator().manual_seed(seed) if shuffle else None
     return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, collate_fn=collate_fn,
                       generator=generator)
@@ -109,6 +140,10 @@ def make_loader(dataset, batch_size: int, collate_fn: Callable, shuffle: bool = 
 
 def linear_schedule(optimizer: torch.optim.Optimizer, warmup_steps: int, total_steps: int):
     """Learning rate x (step / warmup) while warming up, then linearly down to 0 at the end."""
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+    require_int("total_steps", total_steps, minimum=1)
+    require_int("warmup_steps", warmup_steps, minimum=0, maximum=total_steps)
     def factor(step: int) -> float:
         if step < warmup_steps:
             return (step + 1) / (warmup_steps + 1)
@@ -118,6 +153,8 @@ def linear_schedule(optimizer: torch.optim.Optimizer, warmup_steps: int, total_s
 
 def default_param_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str, Any]]:
     """Trainable parameters in two groups: with weight decay, and without (biases, LayerNorm)."""
+    require_module("model", model)
+    require_number("weight_decay", weight_decay, minimum=0.0)
     decay, no_decay = [], []
     for name, param in model.named_parameters():
         if param.requires_grad:
@@ -125,9 +162,14 @@ def default_param_groups(model: torch.nn.Module, weight_decay: float) -> list[di
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
+def explain_oom(batch_size: int) -> contextlib.AbstractContextManager:
+    """Turn CUDA's out-of-memory error into one sentence saying what to shrink (a ``with`` block)."""
+    require_int("batch_size", batch_size, minimum=1)
+    return _explain_oom(batch_size)
+
+
 @contextlib.contextmanager
-def explain_oom(batch_size: int) -> Iterator[None]:
-    """Turn CUDA's out-of-memory error into one sentence saying what to shrink."""
+def _explain_oom(batch_size: int) -> Iterator[None]:
     try:
         yield
     except torch.cuda.OutOfMemoryError as error:
@@ -151,6 +193,11 @@ def _to(batch: dict[str, torch.Tensor], device: torch.device) -> dict[str, torch
 def predict(model: torch.nn.Module, dataset, collate_fn: Callable = stack_collate, batch_size: int = 64,
             device: torch.device | None = None) -> tuple[torch.Tensor, torch.Tensor, float]:
     """(predicted ids (N,), true labels (N,), mean loss) over ``dataset`` in eval mode."""
+    require_module("model", model)
+    require_dataset("dataset", dataset)
+    require_int("batch_size", batch_size, minimum=1)
+    if len(dataset) == 0:
+        raise ValueError("dataset must hold at least one example, got an empty dataset")
     device = device or next(model.parameters()).device
     precision = pick_precision(device)
     was_training = model.training
@@ -171,6 +218,7 @@ def predict(model: torch.nn.Module, dataset, collate_fn: Callable = stack_collat
 def evaluate(model: torch.nn.Module, dataset, names: Sequence[str], collate_fn: Callable = stack_collate,
              batch_size: int = 64) -> dict[str, Any]:
     """Mean loss and ``metrics.classification_metrics`` of the model on ``dataset``."""
+    require_strings("names", names, min_length=2)
     predicted, truth, loss = predict(model, dataset, collate_fn, batch_size)
     return {"loss": loss, **classification_metrics(truth, predicted, names)}
 
@@ -185,6 +233,17 @@ def train(model: torch.nn.Module, train_dataset, eval_dataset, config: TrainConf
     """
     from tqdm.auto import tqdm
 
+    require_module("model", model)
+    require_dataset("train_dataset", train_dataset)
+    require_dataset("eval_dataset", eval_dataset)
+    if not isinstance(config, TrainConfig):
+        raise TypeError(f"config must be a TrainConfig(...), got {type(config).__name__}")
+    require_strings("names", names, min_length=2)
+    require_callable("collate_fn", collate_fn)
+    if on_step is not None:
+        require_callable("on_step", on_step)
+    if len(train_dataset) == 0:
+        raise ValueError("train_dataset must hold at least one example, got an empty dataset")
     device = torch.device(device) if device is not None else pick_device()
     precision = pick_precision(device)
     model.to(device)
@@ -244,6 +303,8 @@ def train(model: torch.nn.Module, train_dataset, eval_dataset, config: TrainConf
 
 def plot_history(history: History, ax=None, title: str = "Training loss"):
     """Training loss per step, and validation loss at each epoch's end."""
+    if not isinstance(history, History):
+        raise TypeError(f"history must be the History that train() returns, got {type(history).__name__}")
     import matplotlib.pyplot as plt
 
     ax = ax or plt.subplots(figsize=(6, 3.4))[1]

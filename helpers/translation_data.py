@@ -23,6 +23,7 @@ Both sources become a ``datasets.DatasetDict`` with the splits ``train``,
 """
 from __future__ import annotations
 
+import numbers
 import random
 import re
 from collections import Counter
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from .errors import TutorialError
+from .validation import require_callable, require_int, require_path, require_str, require_strings
 
 SOURCE_LANGUAGE = "en"
 SPLIT_SEED = 0
@@ -48,11 +50,14 @@ class TranslationDataError(TutorialError, ValueError):
 
 def catalog_files(folder: str | Path, language: str) -> list[Path]:
     """Every Django ``django.po`` catalog of one language, in a fixed (sorted) order."""
+    require_path("folder", folder)
+    require_str("language", language)
     files = sorted(Path(folder).glob(f"**/locale/{language}/LC_MESSAGES/django.po"))
     if not files:
         known = sorted({p.parent.name for p in Path(folder).glob("**/locale/*/LC_MESSAGES")})
         raise TranslationDataError(
-            f"language={language!r} has no Django catalog in {folder}; pick one of: {', '.join(known[:30])}, ...")
+            f"language={language!r} has no Django catalog in {folder}; language must be one of: "
+            f"{', '.join(known[:30])}, ... (got {language!r})")
     return files
 
 
@@ -67,6 +72,8 @@ def replace_placeholders(source: str, target: str) -> tuple[str, str] | None:
     The same named placeholder gets the same letter on both sides (``%(name)s`` -> ``X``),
     whatever order the translation puts them in.
     """
+    require_str("source", source, empty=True)
+    require_str("target", target, empty=True)
     keys_source = [_placeholder_key(m) for m in PLACEHOLDER.finditer(source)]
     keys_target = [_placeholder_key(m) for m in PLACEHOLDER.finditer(target)]
     if Counter(keys_source) != Counter(keys_target):
@@ -86,6 +93,8 @@ def replace_placeholders(source: str, target: str) -> tuple[str, str] | None:
 
 def rejection(entry) -> str | None:
     """Why a ``polib`` entry is not a usable translation pair (None when it is)."""
+    if not all(hasattr(entry, name) for name in ("msgid", "msgstr", "obsolete", "flags", "msgid_plural")):
+        raise TypeError(f"entry must be a polib entry (from polib.pofile(path)), got {type(entry).__name__}")
     if entry.obsolete:
         return "obsolete"
     if "fuzzy" in entry.flags:
@@ -106,8 +115,11 @@ def read_catalog_pairs(folder: str | Path, language: str,
     """(English, translation) pairs of one language, cleaned and deduplicated, and a count
     of the entries dropped for each reason. ``placeholders="drop"`` drops entries with
     placeholders; ``"letters"`` keeps them with each placeholder replaced by a letter."""
+    require_path("folder", folder)
+    require_str("language", language)
     if placeholders not in ("drop", "letters"):
-        raise TranslationDataError(f"placeholders={placeholders!r} is not an option; use 'drop' or 'letters'")
+        raise TranslationDataError(f"placeholders={placeholders!r} is not an option: placeholders must be "
+                                   f"'drop' or 'letters'")
     import polib
 
     pairs: list[tuple[str, str]] = []
@@ -134,10 +146,14 @@ def read_catalog_pairs(folder: str | Path, language: str,
 def split_indices(n: int, validation: int = VALIDATION_SIZE, test: int = TEST_SIZE,
                   seed: int = SPLIT_SEED) -> dict[str, list[int]]:
     """A fixed, seeded split of ``n`` examples into train / validation / test index lists."""
-    if validation < 0 or test < 0 or validation + test >= n:
+    require_int("n", n, minimum=0)
+    require_int("validation", validation, minimum=0)
+    require_int("test", test, minimum=0)
+    require_int("seed", seed)
+    if validation + test >= n:
         raise TranslationDataError(
-            f"cannot take validation={validation} and test={test} from {n} examples; "
-            f"leave at least one for training")
+            f"cannot take validation={validation} and test={test} from {n} examples: validation + test "
+            f"must leave at least one for training, got {validation + test} of {n}")
     order = list(range(n))
     random.Random(seed).shuffle(order)
     return {"train": sorted(order[validation + test:]), "validation": sorted(order[:validation]),
@@ -149,6 +165,19 @@ def to_dataset_dict(pairs: Sequence[tuple[str, str]], target_language: str,
     """A ``DatasetDict`` in WMT's schema: one column ``translation`` = {"en": ..., "<xx>": ...}."""
     from datasets import Dataset, DatasetDict
 
+    if isinstance(pairs, (str, bytes)) or not isinstance(pairs, Sequence):
+        raise TypeError(f"pairs must be a list of (English, translation) pairs, got {type(pairs).__name__}")
+    if any(len(pair) != 2 for pair in pairs):
+        raise ValueError(f"pairs must hold (English, translation) pairs of 2 strings, got "
+                         f"{next(p for p in pairs if len(p) != 2)!r}")
+    require_str("target_language", target_language)
+    if not isinstance(splits, dict):
+        raise TypeError(f"splits must be a dict of split name -> indices, got {type(splits).__name__}")
+    for name, indices in splits.items():
+        outside = [i for i in indices if not (isinstance(i, numbers.Integral) and 0 <= i < len(pairs))]
+        if outside:
+            raise ValueError(f"splits[{name!r}] must hold indices from 0 to {len(pairs) - 1}, got {outside[:3]}")
+
     def rows(indices: Iterable[int]) -> dict[str, list]:
         return {"translation": [{SOURCE_LANGUAGE: pairs[i][0], target_language: pairs[i][1]} for i in indices]}
 
@@ -156,6 +185,7 @@ def to_dataset_dict(pairs: Sequence[tuple[str, str]], target_language: str,
 
 
 def load_django_translation(folder: str | Path, target_language: str, placeholders: str = "drop"):
+    """Django's catalogs of one language as a WMT-style ``DatasetDict`` (fixed, seeded splits)."""
     pairs, _ = read_catalog_pairs(folder, target_language, placeholders)
     return to_dataset_dict(pairs, target_language, split_indices(len(pairs)))
 
@@ -164,6 +194,10 @@ def load_hub_translation(identifier: str, target_language: str, validation: int 
     """A hub pair with only a ``train`` split (e.g. opus_books en-xx), cut into three seeded splits."""
     from datasets import DatasetDict, load_dataset
 
+    require_str("identifier", identifier)
+    require_str("target_language", target_language)
+    require_int("validation", validation, minimum=0)
+    require_int("test", test, minimum=0)
     full = load_dataset(identifier, f"{SOURCE_LANGUAGE}-{target_language}", split="train")
     splits = split_indices(len(full), validation, test)
     return DatasetDict({name: full.select(indices).select_columns(["translation"])
@@ -172,6 +206,8 @@ def load_hub_translation(identifier: str, target_language: str, validation: int 
 
 def load_translation(identifier: str, target_language: str):
     """English -> ``target_language`` pairs as a WMT-style ``DatasetDict`` (see the module doc)."""
+    require_str("identifier", identifier)
+    require_str("target_language", target_language)
     if Path(identifier).is_dir():
         return load_django_translation(identifier, target_language)
     return load_hub_translation(identifier, target_language)
@@ -179,7 +215,15 @@ def load_translation(identifier: str, target_language: str):
 
 def pairs_of(split, target_language: str) -> tuple[list[str], list[str]]:
     """(English sources, references) of one split of a WMT-style dataset."""
-    column = split["translation"]
+    require_str("target_language", target_language)
+    try:
+        column = split["translation"]
+    except (TypeError, KeyError, IndexError):
+        raise TypeError(f"split must be one split of a WMT-style dataset (a 'translation' column), "
+                        f"got {type(split).__name__}") from None
+    if len(column) and target_language not in column[0]:
+        raise ValueError(f"target_language must be one of the split's languages {sorted(column[0])}, "
+                         f"got {target_language!r}")
     return [row[SOURCE_LANGUAGE] for row in column], [row[target_language] for row in column]
 
 
@@ -192,6 +236,8 @@ def tokenizer_fidelity(tokenizer, texts: Sequence[str]) -> dict[str, float]:
     * ``exact``: the same without ignoring case;
     * ``tokens_per_text``: the mean number of tokens per text (longer = slower, harder).
     """
+    require_callable("tokenizer", tokenizer)
+    require_strings("texts", texts)
     if not texts:
         raise TranslationDataError("texts is empty; pass at least one text to measure")
     ids = tokenizer(list(texts), add_special_tokens=False)["input_ids"]

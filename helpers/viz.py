@@ -10,6 +10,7 @@ import torch
 from matplotlib.figure import Figure
 
 from .errors import ShapeError
+from .validation import require_number, require_strings
 
 
 def as_layers_heads(weights: Any) -> np.ndarray:
@@ -18,6 +19,9 @@ def as_layers_heads(weights: Any) -> np.ndarray:
     Accepts (T_q, T_k), (heads, T_q, T_k) or (layers, heads, T_q, T_k), as a tensor
     or an array; a model's tuple of per-layer (1, heads, T_q, T_k) tensors is stacked.
     """
+    if not isinstance(weights, (tuple, list, torch.Tensor, np.ndarray)):
+        raise TypeError(f"weights must be a tensor, an array or a tuple of per-layer tensors, "
+                        f"got {type(weights).__name__}")
     if isinstance(weights, (tuple, list)):
         if not weights:
             raise ShapeError("weights is an empty sequence; expected one tensor per layer")
@@ -41,10 +45,12 @@ def plot_attention(weights: Any, tokens: Sequence[str], key_tokens: Sequence[str
     the colour scale runs from 0 to 1 in every panel and panels compare directly.
     """
     array = as_layers_heads(weights)  # (L, H, T_q, T_k)
-    key_tokens = list(tokens if key_tokens is None else key_tokens)
+    tokens = require_strings("tokens", tokens, min_length=1)
+    key_tokens = tokens if key_tokens is None else require_strings("key_tokens", key_tokens, min_length=1)
+    require_number("cell_size", cell_size, above=0.0)
     if array.shape[-2:] != (len(tokens), len(key_tokens)):
-        raise ShapeError(f"weights end in {array.shape[-2:]} (T_q, T_k) but there are "
-                         f"{len(tokens)} query and {len(key_tokens)} key tokens")
+        raise ShapeError(f"weights must match the tokens: weights end in {array.shape[-2:]} (T_q, T_k) but there are "
+                         f"{len(tokens)} query and {len(key_tokens)} key tokens (got weights of shape {array.shape})")
     layers = list(range(array.shape[0])) if layers is None else list(layers)
     heads = list(range(array.shape[1])) if heads is None else list(heads)
     for name, chosen, available in (("layers", layers, array.shape[0]), ("heads", heads, array.shape[1])):
@@ -72,6 +78,8 @@ def plot_attention(weights: Any, tokens: Sequence[str], key_tokens: Sequence[str
 
 def show_source(obj: Any) -> None:
     """Display the source code of a helper, so the notebook shows exactly what it runs."""
+    if not (inspect.isfunction(obj) or inspect.isclass(obj) or inspect.ismethod(obj) or inspect.ismodule(obj)):
+        raise TypeError(f"obj must be a function, class, method or module of the helpers, got {type(obj).__name__}")
     source = inspect.getsource(obj)
     try:
         from IPython.display import Code, display

@@ -184,3 +184,39 @@ def test_a_changed_pin_prepares_again(registered, monkeypatch):
     monkeypatch.setitem(ASSETS, "demo", changed)
     assert "prepared from another pin" in problems("demo", cache)[0]
     assert prepare_one(changed, cache, fetcher) == "demo: prepared 1 file (0.0 MB) from demo==1.0"
+
+
+# --- added for issue 10: what the learner reads, and a kill during unpacking ---------------------
+
+def test_a_damaged_asset_is_reported_in_one_line_that_names_the_file_and_the_fix(registered, monkeypatch, capsys):
+    asset, fetcher, calls, cache = registered
+    prepare_one(asset, cache, fetcher)
+    (cache / "demo" / "weights.bin").write_bytes(b"\x00" * 10)  # truncated: caught on every use, by size
+    with pytest.raises(AssetError) as error:
+        assets.path("demo", cache)
+    message = str(error.value)
+    assert "\n" not in message and message.count(". ") == 1  # what is wrong. what to run.
+    assert "weights.bin has 10 bytes, expected 1000" in message and "prepare demo" in message
+    (cache / "demo" / "weights.bin").write_bytes(b"\x01" * 1000)  # tampered, same size: caught by checksum
+    monkeypatch.setenv("TUTORIAL_ASSETS_DIR", str(cache))
+    assert assets.main(["verify", "demo"]) == 1
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 2 and "NOT READY: weights.bin fails its checksum (modified or corrupted)" in lines[0]
+    assert "Run `python -m helpers.assets prepare`" in lines[1]
+    assert prepare_one(asset, cache, fetcher).startswith("demo: prepared")  # the prepare command repairs it
+    assert assets.main(["verify", "demo"]) == 0
+
+
+def test_killed_while_unpacking_leaves_nothing_that_passes(registered, monkeypatch):
+    asset, fetcher, calls, cache = registered
+    real_unpack = assets.unpack
+
+    def dies_after_some_files(wanted, archive, target):
+        real_unpack(wanted, archive, target)  # files written, manifest not yet
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(assets, "unpack", dies_after_some_files)
+    with pytest.raises(KeyboardInterrupt):
+        prepare_one(asset, cache, fetcher)
+    assert list(cache.iterdir()) == []  # the staging folder went with the temporary directory
+    assert problems("demo", cache) and not (cache / "demo").exists()

@@ -1,4 +1,6 @@
 """Every exercise: its solution passes, its typical wrong answers are rejected, nothing crashes."""
+from dataclasses import replace
+
 import pytest
 
 from helpers import checks
@@ -41,8 +43,17 @@ def _returns_none(*args, **kwargs):
     return None
 
 
+def _raises_value_error(*args, **kwargs):
+    raise ValueError("learner's bug")
+
+
+def _returns_wrong_type(*args, **kwargs):
+    return {"not": "what any exercise asks for"}
+
+
 @pytest.mark.parametrize("exercise_id", IDS)
-@pytest.mark.parametrize("answer", [_stub, _crashes, _returns_none, None, 42, "text"])
+@pytest.mark.parametrize("answer", [_stub, _crashes, _raises_value_error, _returns_none, _returns_wrong_type,
+                                    None, 42, "text"])
 def test_broken_answers_are_reported_not_raised(exercise_id, answer):
     result = checks.check(exercise_id, answer)
     assert isinstance(result, CheckResult) and not result.passed
@@ -51,6 +62,28 @@ def test_broken_answers_are_reported_not_raised(exercise_id, answer):
         assert not result.attempted and "not attempted yet" in result.message
     if answer is _crashes:
         assert "raised ZeroDivisionError: division by zero" in result.message
+    if answer is not _stub:
+        assert result.attempted and "Hint:" in result.message
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_a_checker_that_itself_breaks_is_reported_too(exercise_id, monkeypatch):
+    """Even a checker bug (it raises on an odd answer) reaches the learner as a message, not a traceback."""
+    spec = checks.exercise(exercise_id)
+
+    def broken_checker(answer):
+        raise ValueError("checker could not use this answer")
+
+    monkeypatch.setitem(checks.REGISTRY, exercise_id, replace(spec, checker=broken_checker))
+    result = checks.check(exercise_id, spec.solution)
+    assert not result.passed and "ValueError" in result.message and "Hint:" in result.message
+
+
+def test_exercise_records_are_checked_when_registered():
+    with pytest.raises(ValueError, match="id must look like 'NN.k'"):
+        Exercise("1", "demo", lambda answer: None, "none", _stub)
+    with pytest.raises(TypeError, match="checker must be callable"):
+        Exercise("00.1", "demo", None, "none", _stub)
 
 
 def test_result_reads_well():
