@@ -23,6 +23,7 @@ from typing import Any, Callable, Mapping
 from urllib.parse import urlparse
 
 from .errors import SettingsError, install_friendly_errors
+from .validation import require_callable, require_number, require_str, require_strings
 
 SCALES = ("tiny", "full")
 SOURCES = ("hub", "offline")
@@ -41,6 +42,7 @@ IDENTIFIERS: dict[tuple[str, str], dict[str, str]] = {
         "masked_lm": "google/bert_uncased_L-4_H-256_A-4",  # notebook 04: small public checkpoints
         "causal_lm": "distilbert/distilgpt2",
         "classification_data": "stanfordnlp/sst2",  # helpers.data.load_classification
+        "qa_data": "rajpurkar/squad",  # notebook 08: SQuAD v1.1 (helpers.qa_data.load_qa)
     },
     ("full", "hub"): {
         # notebooks 07, 09: real seq2seq checkpoints; helpers.translation_data / summarization_data
@@ -50,6 +52,7 @@ IDENTIFIERS: dict[tuple[str, str], dict[str, str]] = {
         "masked_lm": "google-bert/bert-base-uncased",  # notebook 04
         "causal_lm": "openai-community/gpt2",
         "classification_data": "stanfordnlp/sst2",
+        "qa_data": "rajpurkar/squad",  # notebook 08
     },
     ("tiny", "offline"): {
         # notebooks 07, 09: no seq2seq weights offline (BERT2BERT warm start); Django catalogs, docstrings
@@ -58,6 +61,7 @@ IDENTIFIERS: dict[tuple[str, str], dict[str, str]] = {
         "encoder": "asset:encoder",
         "masked_lm": None, "causal_lm": None,  # notebook 04: no MLM-head or causal-LM weights offline
         "classification_data": "asset:spam-assassin",
+        "qa_data": "lee-news-qa",  # notebook 08: questions made from gensim's news articles (helpers.qa_data)
     },
     ("full", "offline"): {
         # notebooks 07, 09: no seq2seq weights offline (BERT2BERT warm start); Django catalogs, docstrings
@@ -66,6 +70,7 @@ IDENTIFIERS: dict[tuple[str, str], dict[str, str]] = {
         "encoder": "asset:encoder",
         "masked_lm": None, "causal_lm": None,  # notebook 04: no MLM-head or causal-LM weights offline
         "classification_data": "asset:spam-assassin",
+        "qa_data": "lee-news-qa",  # notebook 08: questions made from gensim's news articles (helpers.qa_data)
     },
 }
 
@@ -79,13 +84,21 @@ SIZES: dict[str, dict[str, int | float]] = {
              "sum_max_source_length": 128, "sum_max_target_length": 24, "sum_steps": 100, "sum_eval_examples": 0,
              # notebook 04: two tiny models pre-trained from scratch, then the encoder adapted
              "pretrain_layers": 2, "pretrain_hidden": 64, "pretrain_heads": 4, "pretrain_context": 64,
-             "pretrain_batch_size": 16, "pretrain_steps": 600, "pretrain_vocab_size": 2048, "adapt_steps": 15,
+             "pretrain_batch_size": 16, "pretrain_steps": 900, "pretrain_vocab_size": 2048, "adapt_steps": 15,
+             "pretrain_mlm_probability": 0.3,  # notebook 04: masking rate while pre-training (BERT: 0.15)
              # classification (notebooks 05, 06): tokens per text, train/validation/test examples, ...
              "cls_max_length": 64, "cls_train_examples": 320, "cls_eval_examples": 600, "cls_test_examples": 0,
              "cls_batch_size": 8, "cls_epochs": 1, "cls_learning_rate": 3e-4,
              # notebook 06: one full fine-tuning run (train examples, tokens, ...), small demos
              "ft_max_length": 128, "ft_train_examples": 800, "ft_batch_size": 16, "ft_epochs": 1,
-             "ft_learning_rate": 2e-4, "ft_demo_examples": 64, "ft_demo_epochs": 8},
+             "ft_learning_rate": 2e-4, "ft_demo_examples": 64, "ft_demo_epochs": 8,
+             # notebook 08: extractive QA (window tokens, overlap, questions trained on (0 = all), ...)
+             "qa_max_length": 192, "qa_stride": 64, "qa_train_examples": 0, "qa_eval_examples": 0,
+             "qa_batch_size": 8, "qa_epochs": 1, "qa_learning_rate": 2e-4,
+             # notebook 10: tokens per email, train/validation/test emails, least examples seen per run, ...
+             "practical_max_length": 48, "practical_train_examples": 320, "practical_eval_examples": 192,
+             "practical_test_examples": 480, "practical_min_seen": 48, "practical_overfit_examples": 32,
+             "practical_overfit_epochs": 5, "practical_learning_rate": 2e-4},
     "full": {"max_length": 256, "batch_size": 32, "train_examples": 0, "eval_examples": 0, "epochs": 3,
              "s2s_decoder_layers": 0, "s2s_freeze": 0, "s2s_batch_size": 32,
              "s2s_warm_start_learning_rate": 1e-4, "s2s_pretrained_learning_rate": 5e-5,
@@ -93,10 +106,16 @@ SIZES: dict[str, dict[str, int | float]] = {
              "sum_max_source_length": 512, "sum_max_target_length": 128, "sum_steps": 5000, "sum_eval_examples": 2000,
              "pretrain_layers": 4, "pretrain_hidden": 256, "pretrain_heads": 4, "pretrain_context": 128,
              "pretrain_batch_size": 64, "pretrain_steps": 4000, "pretrain_vocab_size": 8192, "adapt_steps": 200,
+             "pretrain_mlm_probability": 0.15,  # notebook 04: masking rate while pre-training (BERT: 0.15)
              "cls_max_length": 128, "cls_train_examples": 0, "cls_eval_examples": 0, "cls_test_examples": 0,
              "cls_batch_size": 32, "cls_epochs": 3, "cls_learning_rate": 2e-5,
              "ft_max_length": 128, "ft_train_examples": 0, "ft_batch_size": 32, "ft_epochs": 3,
-             "ft_learning_rate": 2e-5, "ft_demo_examples": 512, "ft_demo_epochs": 8},
+             "ft_learning_rate": 2e-5, "ft_demo_examples": 512, "ft_demo_epochs": 8,
+             "qa_max_length": 384, "qa_stride": 128, "qa_train_examples": 0, "qa_eval_examples": 0,
+             "qa_batch_size": 12, "qa_epochs": 2, "qa_learning_rate": 3e-5,
+             "practical_max_length": 128, "practical_train_examples": 0, "practical_eval_examples": 0,
+             "practical_test_examples": 0, "practical_min_seen": 2000, "practical_overfit_examples": 256,
+             "practical_overfit_epochs": 8, "practical_learning_rate": 2e-5},
 }  # 0 examples: the whole split
 
 # The one table: identifiers and sizes for every scale x source combination.
@@ -146,6 +165,9 @@ def hub_reachable(timeout: float = HUB_PROBE_TIMEOUT_S, endpoint: str | None = N
     The probe runs in a daemon thread so that even a hanging DNS lookup (which has
     no timeout of its own) cannot keep a notebook waiting longer than ``timeout``.
     """
+    require_number("timeout", timeout, above=0.0)
+    if endpoint is not None:
+        require_str("endpoint", endpoint)
     url = urlparse(endpoint or os.environ.get("HF_ENDPOINT") or "https://huggingface.co")
     host, port = url.hostname or "huggingface.co", url.port or (443 if url.scheme != "http" else 80)
     outcome: list[bool] = []
@@ -180,6 +202,10 @@ def resolve(
     probe_hub: Callable[[], bool] = hub_reachable,
 ) -> Settings:
     """Settings from environment variables and hardware (pure apart from ``probe_hub``)."""
+    if not isinstance(environ, Mapping):
+        raise TypeError(f"environ must be a mapping of environment variables (os.environ), got {type(environ).__name__}")
+    require_str("device", device)
+    require_callable("probe_hub", probe_hub)
     scale = _choice(environ, "TUTORIAL_SCALE", SCALES) or ("full" if device == "cuda" else "tiny")
     source = _choice(environ, "TUTORIAL_SOURCE", SOURCES)
     if source is None:
@@ -222,6 +248,7 @@ def versions(packages: tuple[str, ...] = ("torch", "transformers", "datasets")) 
     import platform
     from importlib.metadata import PackageNotFoundError, version
 
+    require_strings("packages", packages, min_length=1)
     found = [f"python {platform.python_version()}"]
     for package in packages:
         try:

@@ -18,6 +18,8 @@ from typing import Iterable, Sequence
 import torch
 from torch import Tensor
 
+from .validation import require_int, require_number, require_path, require_str, require_strings
+
 # Tokens glued to the word before them ("word ," -> "word,") and after them ("( word" -> "(word").
 _NO_SPACE_BEFORE = {",", ".", ";", ":", "?", "!", ")", "]", "''", "'"}
 _NO_SPACE_AFTER = {"(", "[", "``"}
@@ -39,6 +41,7 @@ class Document:
 
 def strip_tags(line: str) -> list[str]:
     """The words of one tagged Brown line: ``'The/at jury/nn'`` -> ``['The', 'jury']``."""
+    require_str("line", line, empty=True)
     words = []
     for token in line.split():
         word, slash, _tag = token.rpartition("/")
@@ -48,6 +51,7 @@ def strip_tags(line: str) -> list[str]:
 
 def detokenize(words: Sequence[str]) -> str:
     """Rebuild a sentence from its words: punctuation attached, TeX quotes as ``"``."""
+    words = require_strings("words", words)
     text = ""
     glue = True  # no space before the first word
     for word in words:
@@ -60,6 +64,9 @@ def detokenize(words: Sequence[str]) -> str:
 
 def read_brown_file(path: Path) -> Document:
     """One Brown file as a Document: one sentence per non-empty line, tags removed."""
+    path = require_path("path", path)
+    if not path.is_file():
+        raise FileNotFoundError(f"path must be an existing Brown file, got {str(path)!r}")
     sentences = [detokenize(strip_tags(line)) for line in path.read_text(encoding="latin-1").splitlines()]
     return Document(path.name, " ".join(s for s in sentences if s))
 
@@ -70,16 +77,17 @@ def brown_documents(folder: Path | str | None = None) -> list[Document]:
         from . import assets
 
         folder = assets.path("brown")
+    require_path("folder", folder)
     paths = sorted(p for p in Path(folder).glob("c[a-r][0-9][0-9]") if p.is_file())
     if not paths:
-        raise FileNotFoundError(f"no Brown files (c[a-r][0-9][0-9]) in folder={str(folder)!r}")
+        raise FileNotFoundError(f"folder must hold the Brown files (c[a-r][0-9][0-9]), got none in {str(folder)!r}")
     return [read_brown_file(p) for p in paths]
 
 
 def is_held_out(name: str, held_out_fraction: float) -> bool:
     """A stable coin flip per document name (SHA-256), independent of order and of Python's hash seed."""
-    if not 0.0 < held_out_fraction < 1.0:
-        raise ValueError(f"held_out_fraction must be in (0, 1), got {held_out_fraction!r}")
+    require_str("name", name)
+    require_number("held_out_fraction", held_out_fraction, above=0.0, below=1.0)
     bucket = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16) / 16**8  # uniform in [0, 1)
     return bucket < held_out_fraction
 
@@ -87,7 +95,13 @@ def is_held_out(name: str, held_out_fraction: float) -> bool:
 def split_documents(documents: Iterable[Document], held_out_fraction: float = 0.1
                     ) -> tuple[list[Document], list[Document]]:
     """(train, held_out): whole documents, chosen by ``is_held_out``, order kept."""
+    if isinstance(documents, (str, bytes, Document)) or not hasattr(documents, "__iter__"):
+        raise TypeError(f"documents must be a list of corpus.Document, got {type(documents).__name__}")
     documents = list(documents)
+    if not all(isinstance(d, Document) for d in documents):
+        raise TypeError("documents must hold only corpus.Document items (brown_documents() makes them), got "
+                        f"{sorted({type(d).__name__ for d in documents})}")
+    require_number("held_out_fraction", held_out_fraction, above=0.0, below=1.0)
     held_out = [d for d in documents if is_held_out(d.name, held_out_fraction)]
     train = [d for d in documents if not is_held_out(d.name, held_out_fraction)]
     return train, held_out
@@ -101,6 +115,7 @@ def train_wordpiece(texts: Iterable[str], vocab_size: int):
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
     from transformers import PreTrainedTokenizerFast
 
+    texts = require_strings("texts", texts, min_length=1)
     _check_vocab_size(vocab_size)
     tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
     tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
@@ -109,6 +124,10 @@ def train_wordpiece(texts: Iterable[str], vocab_size: int):
     trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=list(WORDPIECE_SPECIALS),
                                         show_progress=False)
     tokenizer.train_from_iterator(texts, trainer=trainer)
+    # The trainer breaks ties between equally frequent pieces in a varying order, so the same
+    # vocabulary gets different ids from run to run: number it canonically (specials, then sorted).
+    learned = sorted(set(tokenizer.get_vocab()) - set(WORDPIECE_SPECIALS))
+    tokenizer.model = models.WordPiece({t: i for i, t in enumerate([*WORDPIECE_SPECIALS, *learned])}, unk_token="[UNK]")
     cls, sep = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     tokenizer.post_processor = processors.TemplateProcessing(
         single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B:1 [SEP]:1", special_tokens=[("[CLS]", cls), ("[SEP]", sep)])
@@ -121,6 +140,7 @@ def train_byte_bpe(texts: Iterable[str], vocab_size: int):
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
+    texts = require_strings("texts", texts, min_length=1)
     _check_vocab_size(vocab_size)
     tokenizer = Tokenizer(models.BPE())
     tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
@@ -134,9 +154,7 @@ def train_byte_bpe(texts: Iterable[str], vocab_size: int):
 
 
 def _check_vocab_size(vocab_size: int) -> None:
-    if not isinstance(vocab_size, int) or vocab_size < 300:
-        raise ValueError(f"vocab_size must be an int of at least 300 (the 256 bytes, the special tokens "
-                         f"and some merges), got {vocab_size!r}")
+    require_int("vocab_size", vocab_size, minimum=300)  # the 256 bytes, the special tokens and some merges
 
 
 def pack_blocks(token_ids: Sequence[Sequence[int]], block_length: int, separator: int | None = None,
@@ -148,11 +166,18 @@ def pack_blocks(token_ids: Sequence[Sequence[int]], block_length: int, separator
     fill a block is dropped. Returns (N, block_length) int64.
     """
     framing = (prefix is not None) + (suffix is not None)
+    require_int("block_length", block_length, minimum=framing + 1)  # room for one token between the framing
+    for name, value in (("separator", separator), ("prefix", prefix), ("suffix", suffix)):
+        if value is not None:
+            require_int(name, value, minimum=0)
+    if isinstance(token_ids, (str, bytes)) or not hasattr(token_ids, "__iter__"):
+        raise TypeError(f"token_ids must be a list of token-id lists (one per document), got {type(token_ids).__name__}")
     body = block_length - framing
-    if not isinstance(block_length, int) or body < 1:
-        raise ValueError(f"block_length must be an int larger than the {framing} framing tokens, got {block_length!r}")
     stream: list[int] = []
     for ids in token_ids:
+        if isinstance(ids, int) or not hasattr(ids, "__iter__"):
+            raise ValueError(f"token_ids must be a list of token-id lists (one per document), got an item {ids!r}: "
+                             "wrap a single document's ids in a list")
         stream.extend(ids)
         if separator is not None:
             stream.append(separator)

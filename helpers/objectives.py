@@ -17,6 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .validation import require_int, require_module, require_number, require_tensor
+
 IGNORE_INDEX = -100  # PyTorch's cross_entropy default ignore_index, used by transformers
 
 
@@ -41,13 +43,12 @@ def mask_tokens(input_ids: Tensor, special_mask: Tensor, mask_token_id: int, voc
     BERT and transformers' ``DataCollatorForLanguageModeling`` (so it may, rarely, be the
     original token). ``input_ids`` is not modified.
     """
-    if input_ids.shape != special_mask.shape:
-        raise ValueError(f"special_mask must have the shape of input_ids {tuple(input_ids.shape)}, "
-                         f"got {tuple(special_mask.shape)}")
+    _same_shape(input_ids, "special_mask", special_mask)
+    require_int("vocab_size", vocab_size, minimum=2)
+    require_int("mask_token_id", mask_token_id, minimum=0, maximum=vocab_size - 1)
     for name, p in (("mlm_probability", mlm_probability), ("mask_fraction", mask_fraction),
                     ("random_fraction", random_fraction)):
-        if not 0.0 <= p <= 1.0:
-            raise ValueError(f"{name} must be a probability in [0, 1], got {p!r}")
+        require_number(name, p, minimum=0.0, maximum=1.0)
     if mask_fraction + random_fraction > 1.0:
         raise ValueError(f"mask_fraction + random_fraction must be at most 1, got {mask_fraction + random_fraction!r}")
     uniform = torch.rand(input_ids.shape, generator=generator)  # (B, T): one draw decides the fate
@@ -62,13 +63,23 @@ def mask_tokens(input_ids: Tensor, special_mask: Tensor, mask_token_id: int, voc
     return inputs, labels
 
 
+def _same_shape(input_ids: Tensor, name: str, other: Tensor) -> None:
+    require_tensor("input_ids", input_ids, dtype="int")
+    require_tensor(name, other, dtype="int" if name != "special_mask" else None)
+    if other.shape != input_ids.shape:
+        raise ValueError(f"{name} must have the shape of input_ids {tuple(input_ids.shape)}, got {tuple(other.shape)}")
+
+
 def masking_stats(original: Tensor, inputs: Tensor, labels: Tensor, special_mask: Tensor,
                   mask_token_id: int) -> MaskingStats:
     """Measure the recipe on a batch: how many positions were chosen and what became of them.
 
     A random replacement that happens to draw the original token counts as unchanged:
-    the model cannot tell them apart either.
+    the model cannot tell them apart either. All four tensors have the same shape, e.g. (B, T).
     """
+    for name, value in (("inputs", inputs), ("labels", labels), ("special_mask", special_mask)):
+        _same_shape(original, name, value)
+    require_int("mask_token_id", mask_token_id, minimum=0)
     chosen = labels != IGNORE_INDEX  # (B, T)
     n = max(int(chosen.sum()), 1)
     masked = chosen & (inputs == mask_token_id)
@@ -87,6 +98,7 @@ def shift_for_causal_lm(input_ids: Tensor) -> tuple[Tensor, Tensor]:
 
     input_ids (B, T) -> inputs (B, T-1) = tokens 0..T-2, labels (B, T-1) = tokens 1..T-1.
     """
+    require_tensor("input_ids", input_ids, dtype="int")
     if input_ids.dim() < 1 or input_ids.shape[-1] < 2:
         raise ValueError(f"input_ids needs at least 2 tokens in its last dimension, got shape {tuple(input_ids.shape)}")
     return input_ids[..., :-1], input_ids[..., 1:]
@@ -104,19 +116,24 @@ def causal_lm_loss(logits: Tensor, input_ids: Tensor) -> Tensor:
     The logits at position t are scored against token t+1: the last position has no
     target, the first token is never a target.
     """
-    _check_logits(logits, input_ids)
+    _check_logits(logits, input_ids, "input_ids")
     _, labels = shift_for_causal_lm(input_ids)  # (B, T-1)
     return masked_lm_loss(logits[:, :-1], labels)
 
 
-def _check_logits(logits: Tensor, labels: Tensor) -> None:
+def _check_logits(logits: Tensor, labels: Tensor, name: str = "labels") -> None:
+    require_tensor("logits", logits, dtype="float")
+    require_tensor(name, labels, dtype="int")
     if logits.dim() != 3 or logits.shape[:2] != labels.shape:
-        raise ValueError(f"logits must be (B, T, V) with (B, T) = labels' shape {tuple(labels.shape)}, "
+        raise ValueError(f"logits must be (B, T, V) with (B, T) = {name}' shape {tuple(labels.shape)}, "
                          f"got {tuple(logits.shape)}")
 
 
 def perplexity(loss: float | Tensor) -> float:
     """exp(mean cross-entropy in nats): the effective number of equally likely choices per token."""
+    if isinstance(loss, Tensor) and loss.numel() != 1:
+        raise ValueError(f"loss must be one number (a mean cross-entropy), got a tensor of shape {tuple(loss.shape)}")
+    require_number("loss", loss, minimum=0.0)
     return math.exp(float(loss))
 
 
@@ -129,6 +146,11 @@ def pseudo_log_likelihoods(model: torch.nn.Module, input_ids: Tensor, special_ma
     P non-special tokens, each predicted from all the others (a copy of the sequence per
     position: T forward passes' worth of work, grouped into batches).
     """
+    require_module("model", model)
+    require_tensor("input_ids", input_ids, dtype="int")
+    require_tensor("special_mask", special_mask)
+    require_int("mask_token_id", mask_token_id, minimum=0)
+    require_int("batch_size", batch_size, minimum=1)
     if input_ids.dim() != 1 or special_mask.shape != input_ids.shape:
         raise ValueError(f"input_ids and special_mask must be one sequence (T,), got {tuple(input_ids.shape)} "
                          f"and {tuple(special_mask.shape)}")
@@ -149,6 +171,11 @@ def pseudo_log_likelihoods(model: torch.nn.Module, input_ids: Tensor, special_ma
 def pseudo_perplexity(model: torch.nn.Module, sequences: Tensor, special_mask: Tensor,
                       mask_token_id: int, batch_size: int = 64) -> float:
     """exp(-mean pseudo-log-likelihood) over the non-special tokens of (N, T) sequences."""
+    require_tensor("sequences", sequences, 2, "(N, T)", dtype="int")
+    require_tensor("special_mask", special_mask, 2, "(N, T)")
+    if special_mask.shape != sequences.shape or bool(special_mask.bool().all()):
+        raise ValueError(f"special_mask must have the shape of sequences {tuple(sequences.shape)} and leave at "
+                         f"least one token to score, got shape {tuple(special_mask.shape)}")
     scores = torch.cat([pseudo_log_likelihoods(model, ids, special, mask_token_id, batch_size)
                         for ids, special in zip(sequences, special_mask)])
     return math.exp(-scores.mean().item())
@@ -156,6 +183,11 @@ def pseudo_perplexity(model: torch.nn.Module, sequences: Tensor, special_mask: T
 
 def unigram_counts(token_ids: Tensor, vocab_size: int) -> Tensor:
     """(V,) how often each token id occurs in ``token_ids`` (any shape)."""
+    require_tensor("token_ids", token_ids, dtype="int")
+    require_int("vocab_size", vocab_size, minimum=1)
+    if token_ids.numel() and (int(token_ids.min()) < 0 or int(token_ids.max()) >= vocab_size):
+        raise ValueError(f"token_ids must lie in [0, vocab_size={vocab_size}), got values from {int(token_ids.min())} "
+                         f"to {int(token_ids.max())}")
     return torch.bincount(token_ids.reshape(-1), minlength=vocab_size)
 
 
@@ -167,8 +199,10 @@ def unigram_baseline(train_ids: Tensor, held_out_ids: Tensor, vocab_size: int,
     (N + smoothing * V), with add-``smoothing`` (Laplace) so that unseen tokens keep a
     non-zero probability.
     """
-    if smoothing <= 0:
-        raise ValueError(f"smoothing must be positive (unseen tokens need probability > 0), got {smoothing!r}")
+    require_number("smoothing", smoothing, above=0.0)  # unseen tokens need a probability > 0
+    require_tensor("held_out_ids", held_out_ids, dtype="int")
+    if held_out_ids.numel() == 0:
+        raise ValueError("held_out_ids must hold at least one token to score, got an empty tensor")
     counts = unigram_counts(train_ids, vocab_size).double() + smoothing  # (V,)
     log_p = (counts / counts.sum()).log()  # (V,)
     loss = -log_p[held_out_ids.reshape(-1)].mean().item()

@@ -1,8 +1,11 @@
 """Pre-training two tiny models of the same size, one per objective, on the same budget.
 
-* ``bert_config`` / ``gpt2_config``: a BERT-style masked LM and a GPT-style causal LM with
-  the same layers, hidden size, heads, feed-forward width, context length and dropout,
-  built from a config (random weights, nothing downloaded).
+* ``mlm_config`` / ``lm_config``: one network, two uses. Both are RoFormer configs (BERT's
+  post-LayerNorm blocks with rotary position embeddings, Su et al. 2021): bidirectional for
+  the masked LM, with a causal mask (``is_decoder``) for the next-token LM. Same layers,
+  hidden size, heads, feed-forward width, context length and dropout; random weights.
+  Why rotary and not BERT's learned absolute positions: at this budget a BERT with learned
+  positions never leaves the unigram plateau (notebook 04 explains the measurement).
 * ``mlm_batches`` / ``lm_batches``: endless streams of training batches drawn from
   packed blocks in the same seeded order.
 * ``pretrain``: one training loop for both (AdamW, linear warm-up then linear decay),
@@ -20,6 +23,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .objectives import IGNORE_INDEX, mask_tokens
+from .validation import require_callable, require_int, require_module, require_number, require_tensor
 
 
 @dataclass(frozen=True)
@@ -31,11 +35,9 @@ class ModelSize:
 
     def __post_init__(self) -> None:
         for name in ("layers", "hidden", "heads", "context"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
+            require_int(name, getattr(self, name), minimum=1)
         if self.hidden % self.heads:
-            raise ValueError(f"hidden={self.hidden} must be divisible by heads={self.heads}")
+            raise ValueError(f"hidden must be divisible by heads={self.heads} (each head gets hidden / heads dimensions), got hidden={self.hidden}")
 
 
 @dataclass(frozen=True)
@@ -56,36 +58,49 @@ class PretrainResult:
     seconds: float = 0.0
 
 
-def bert_config(vocab_size: int, size: ModelSize, pad_token_id: int = 0, dropout: float = 0.0):
-    """A BERT-style masked-LM config: post-LayerNorm encoder, feed-forward 4 x hidden, GELU."""
-    from transformers import BertConfig
-
-    return BertConfig(vocab_size=vocab_size, hidden_size=size.hidden, num_hidden_layers=size.layers,
-                      num_attention_heads=size.heads, intermediate_size=4 * size.hidden, hidden_act="gelu",
-                      max_position_embeddings=size.context, type_vocab_size=2, pad_token_id=pad_token_id,
-                      hidden_dropout_prob=dropout, attention_probs_dropout_prob=dropout)
+def _check_sizes(vocab_size: int, size: ModelSize, dropout: float) -> None:
+    require_int("vocab_size", vocab_size, minimum=2)
+    if not isinstance(size, ModelSize):
+        raise TypeError(f"size must be a pretraining.ModelSize, got {type(size).__name__}")
+    require_number("dropout", dropout, minimum=0.0, below=1.0)
 
 
-def gpt2_config(vocab_size: int, size: ModelSize, eos_token_id: int = 0, dropout: float = 0.0):
-    """A GPT-2-style causal-LM config with the same sizes and activation as ``bert_config``."""
-    from transformers import GPT2Config
+def mlm_config(vocab_size: int, size: ModelSize, pad_token_id: int = 0, dropout: float = 0.0):
+    """A BERT-style masked-LM config: post-LayerNorm encoder, feed-forward 4 x hidden, GELU, rotary positions."""
+    from transformers import RoFormerConfig
 
-    return GPT2Config(vocab_size=vocab_size, n_embd=size.hidden, n_layer=size.layers, n_head=size.heads,
-                      n_inner=4 * size.hidden, activation_function="gelu", n_positions=size.context,
-                      bos_token_id=eos_token_id, eos_token_id=eos_token_id, pad_token_id=eos_token_id,
-                      resid_pdrop=dropout, embd_pdrop=dropout, attn_pdrop=dropout)
+    _check_sizes(vocab_size, size, dropout)
+    require_int("pad_token_id", pad_token_id, minimum=0, maximum=vocab_size - 1)
+    return RoFormerConfig(vocab_size=vocab_size, embedding_size=size.hidden, hidden_size=size.hidden,
+                          num_hidden_layers=size.layers, num_attention_heads=size.heads,
+                          intermediate_size=4 * size.hidden, hidden_act="gelu", max_position_embeddings=size.context,
+                          type_vocab_size=2, pad_token_id=pad_token_id, hidden_dropout_prob=dropout,
+                          attention_probs_dropout_prob=dropout)
+
+
+def lm_config(vocab_size: int, size: ModelSize, eos_token_id: int = 0, dropout: float = 0.0):
+    """The same network as ``mlm_config`` with a causal mask: a GPT-style next-token LM."""
+    config = mlm_config(vocab_size, size, dropout=dropout)  # checks the sizes
+    require_int("eos_token_id", eos_token_id, minimum=0, maximum=vocab_size - 1)
+    config.is_decoder = True  # causal self-attention: position t sees positions <= t only
+    config.pad_token_id = config.bos_token_id = config.eos_token_id = eos_token_id
+    return config
 
 
 def count_parameters(model: torch.nn.Module) -> int:
     """Distinct trainable parameters (tied input/output embeddings counted once)."""
+    require_module("model", model)
     return sum(p.numel() for p in {id(p): p for p in model.parameters() if p.requires_grad}.values())
 
 
 def block_order(num_blocks: int, seed: int) -> Iterator[Tensor]:
     """Endless shuffled epochs of block indices, from a seeded generator (same seed, same order)."""
-    if num_blocks < 1:
-        raise ValueError(f"num_blocks must be at least 1, got {num_blocks!r}")
-    generator = torch.Generator().manual_seed(seed)
+    require_int("num_blocks", num_blocks, minimum=1)
+    require_int("seed", seed, minimum=0)
+    return _epochs(num_blocks, torch.Generator().manual_seed(seed))
+
+
+def _epochs(num_blocks: int, generator: torch.Generator) -> Iterator[Tensor]:
     while True:
         yield from torch.randperm(num_blocks, generator=generator)
 
@@ -94,29 +109,59 @@ def _take(order: Iterator[Tensor], batch_size: int) -> Tensor:
     return torch.stack([next(order) for _ in range(batch_size)])  # (B,)
 
 
+def _check_blocks(blocks: Tensor, batch_size: int) -> None:
+    require_tensor("blocks", blocks, 2, "(N, T)", dtype="int")
+    if blocks.shape[0] < 1 or blocks.shape[1] < 2:
+        raise ValueError(f"blocks must hold at least one block of at least 2 tokens, got shape {tuple(blocks.shape)}")
+    require_int("batch_size", batch_size, minimum=1)
+
+
 def lm_batches(blocks: Tensor, batch_size: int, seed: int = 0) -> Iterator[Batch]:
-    """Causal-LM batches: labels = inputs (the model shifts them), loss on every next token."""
-    order = block_order(len(blocks), seed)
+    """Causal-LM batches from (N, T) blocks: labels = inputs (the model shifts them), loss on every next token."""
+    _check_blocks(blocks, batch_size)
+    return _lm_stream(blocks, batch_size, block_order(len(blocks), seed))
+
+
+def _lm_stream(blocks: Tensor, batch_size: int, order: Iterator[Tensor]) -> Iterator[Batch]:
     while True:
         ids = blocks[_take(order, batch_size)]  # (B, T)
         yield Batch({"input_ids": ids, "labels": ids}, tokens=ids.numel(), targets=ids.shape[0] * (ids.shape[1] - 1))
 
 
 def mlm_batches(blocks: Tensor, batch_size: int, special_ids: Sequence[int], mask_token_id: int,
-                vocab_size: int, seed: int = 0) -> Iterator[Batch]:
-    """Masked-LM batches, freshly masked each time (BERT's recipe), loss on the chosen 15%."""
+                vocab_size: int, seed: int = 0, mlm_probability: float = 0.15) -> Iterator[Batch]:
+    """Masked-LM batches from (N, T) blocks, freshly masked each time (BERT's 80/10/10 recipe).
+
+    ``mlm_probability`` of the non-special positions are chosen as targets (BERT: 15%);
+    the loss is computed on those only.
+    """
+    _check_blocks(blocks, batch_size)
+    if isinstance(special_ids, (str, bytes)) or not hasattr(special_ids, "__iter__") or \
+            not all(isinstance(i, int) for i in special_ids):
+        raise TypeError(f"special_ids must be a list of token ids (ints), got {special_ids!r}")
+    require_int("vocab_size", vocab_size, minimum=2)
+    require_int("mask_token_id", mask_token_id, minimum=0, maximum=vocab_size - 1)
+    require_number("mlm_probability", mlm_probability, above=0.0, maximum=1.0)
     order = block_order(len(blocks), seed)
-    generator = torch.Generator().manual_seed(seed + 1)
+    return _mlm_stream(blocks, batch_size, torch.tensor(list(special_ids)), mask_token_id, vocab_size,
+                       mlm_probability, order, torch.Generator().manual_seed(seed + 1))
+
+
+def _mlm_stream(blocks: Tensor, batch_size: int, special_ids: Tensor, mask_token_id: int, vocab_size: int,
+                mlm_probability: float, order: Iterator[Tensor], generator: torch.Generator) -> Iterator[Batch]:
     while True:
         ids = blocks[_take(order, batch_size)]  # (B, T)
-        special = torch.isin(ids, torch.tensor(list(special_ids)))  # (B, T)
-        inputs, labels = mask_tokens(ids, special, mask_token_id, vocab_size, generator=generator)
+        special = torch.isin(ids, special_ids)  # (B, T)
+        inputs, labels = mask_tokens(ids, special, mask_token_id, vocab_size, mlm_probability, generator=generator)
         yield Batch({"input_ids": inputs, "labels": labels}, tokens=ids.numel(),
                     targets=int((labels != IGNORE_INDEX).sum()))
 
 
 def linear_schedule(step: int, steps: int, warmup: int) -> float:
     """Learning-rate multiplier: 0 -> 1 over ``warmup`` steps, then linearly down to 0 at ``steps``."""
+    require_int("steps", steps, minimum=1)
+    require_int("warmup", warmup, minimum=0, maximum=steps)
+    require_int("step", step, minimum=0)
     if step < warmup:
         return (step + 1) / warmup
     return max(0.0, (steps - step) / max(1, steps - warmup))
@@ -127,21 +172,46 @@ LossFn = Callable[[torch.nn.Module, dict], Tensor]
 
 def model_loss(model: torch.nn.Module, inputs: dict[str, Tensor]) -> Tensor:
     """The loss transformers computes when given ``labels`` (mean over the targets)."""
+    _check_inputs(model, inputs)
     return model(**inputs).loss
 
 
+def _check_inputs(model: torch.nn.Module, inputs: dict[str, Tensor]) -> None:
+    require_module("model", model)
+    if not isinstance(inputs, dict) or "input_ids" not in inputs or "labels" not in inputs:
+        raise TypeError(f"inputs must be a dict with 'input_ids' and 'labels' (a Batch's .inputs), "
+                        f"got {type(inputs).__name__}")
+    ids = require_tensor("inputs['input_ids']", inputs["input_ids"], 2, "(B, T)", dtype="int")
+    if require_tensor("inputs['labels']", inputs["labels"], 2, "(B, T)", dtype="int").shape != ids.shape:
+        raise ValueError(f"inputs['labels'] must have the shape of inputs['input_ids'] {tuple(ids.shape)}, "
+                         f"got {tuple(inputs['labels'].shape)}")
+
+
 def masked_positions_loss(model: torch.nn.Module, inputs: dict[str, Tensor]) -> Tensor:
-    """A ``BertForMaskedLM``'s loss, with the output layer run on the chosen positions only.
+    """A masked LM's loss (``BertForMaskedLM``, ``RoFormerForMaskedLM``), with the output layer run
+    on the chosen positions only.
 
     Equal to ``model_loss`` (the other positions' logits are ignored by the loss anyway)
     but about 85% cheaper in the vocabulary projection, the largest matrix of a tiny
     model: the trick of the original BERT code (``gather_indexes``).
     """
+    _check_inputs(model, inputs)
+    if not hasattr(model, "cls"):
+        raise TypeError(f"model must be a masked LM with an MLM head .cls (BertForMaskedLM, RoFormerForMaskedLM), "
+                        f"got {type(model).__name__}")
     labels = inputs["labels"]  # (B, T), -100 except at the chosen positions
     chosen = labels != IGNORE_INDEX  # (B, T)
-    hidden = model.bert(input_ids=inputs["input_ids"]).last_hidden_state  # (B, T, H)
+    hidden = model.base_model(input_ids=inputs["input_ids"]).last_hidden_state  # (B, T, H)
     logits = model.cls(hidden[chosen])  # (N, V): N chosen positions in the batch
     return F.cross_entropy(logits, labels[chosen])
+
+
+def _check_batches(name: str, batches: Sequence[Batch], allow_empty: bool = False) -> None:
+    if isinstance(batches, (str, bytes, dict)) or not hasattr(batches, "__len__") or \
+            not all(isinstance(b, Batch) for b in batches):
+        raise TypeError(f"{name} must be a list of pretraining.Batch, got {type(batches).__name__}")
+    if not batches and not allow_empty:
+        raise ValueError(f"{name} must hold at least one Batch, got an empty {type(batches).__name__}")
 
 
 def _on(device: torch.device, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
@@ -151,6 +221,9 @@ def _on(device: torch.device, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
 @torch.no_grad()
 def evaluate(model: torch.nn.Module, batches: Sequence[Batch], loss_fn: LossFn = model_loss) -> float:
     """Mean loss (nats) per target over fixed held-out batches, without dropout."""
+    require_module("model", model)
+    _check_batches("batches", batches)
+    require_callable("loss_fn", loss_fn)
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
@@ -168,8 +241,16 @@ def pretrain(model: torch.nn.Module, batches: Iterator[Batch], steps: int, lr: f
     end) when ``held_out`` batches are given. Gradients are clipped to norm 1. ``loss_fn``
     computes a batch's loss (``masked_positions_loss``: the same loss, faster for a BERT).
     """
-    if not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a positive int, got {steps!r}")
+    require_module("model", model)
+    if not hasattr(batches, "__next__"):
+        raise TypeError(f"batches must be an iterator of Batch (lm_batches or mlm_batches), got {type(batches).__name__}")
+    require_int("steps", steps, minimum=1)
+    require_number("lr", lr, above=0.0)
+    require_int("warmup", warmup, minimum=0, maximum=steps)
+    require_number("weight_decay", weight_decay, minimum=0.0)
+    _check_batches("held_out", held_out, allow_empty=True)
+    require_int("eval_every", eval_every, minimum=0)
+    require_callable("loss_fn", loss_fn)
     device = next(model.parameters()).device
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: linear_schedule(s, steps, warmup))

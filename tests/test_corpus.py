@@ -21,7 +21,7 @@ def test_brown_documents_are_untagged_text():
 
 
 def test_missing_folder_is_named(tmp_path):
-    with pytest.raises(FileNotFoundError, match="no Brown files"):
+    with pytest.raises(FileNotFoundError, match="must hold the Brown files"):
         corpus.brown_documents(tmp_path)
 
 
@@ -64,3 +64,12 @@ def test_pack_blocks():
     assert framed.tolist() == [[8, 1, 2, 9], [8, 3, 4, 9]] and framed.dtype == torch.long
     with pytest.raises(ValueError, match="block_length"):
         corpus.pack_blocks([[1]], block_length=2, prefix=8, suffix=9)
+
+
+def test_wordpiece_ids_are_numbered_canonically():
+    # the trainer breaks frequency ties in a varying order; the ids must depend on the vocabulary only
+    texts = [f"the {w} said the {v} was here." for w in ("jury", "judge", "clerk", "city") for v in ("vote", "mayor")] * 5
+    vocab = corpus.train_wordpiece(texts, 300).get_vocab()
+    by_id = sorted(vocab, key=vocab.get)
+    assert by_id[:5] == list(corpus.WORDPIECE_SPECIALS)
+    assert by_id[5:] == sorted(by_id[5:]) and sorted(vocab.values()) == list(range(len(vocab)))

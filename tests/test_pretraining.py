@@ -1,7 +1,7 @@
 """The two tiny models have the same size, see the same tokens, and the shared loop trains them."""
 import pytest
 import torch
-from transformers import BertForMaskedLM, GPT2LMHeadModel
+from transformers import RoFormerForCausalLM, RoFormerForMaskedLM
 
 from helpers import objectives as obj
 from helpers import pretraining as pt
@@ -12,7 +12,7 @@ VOCAB, MASK, SPECIAL = 300, 4, (0, 1, 2, 3, 4)
 
 def models():
     torch.manual_seed(0)
-    return BertForMaskedLM(pt.bert_config(VOCAB, SIZE)), GPT2LMHeadModel(pt.gpt2_config(VOCAB, SIZE))
+    return RoFormerForMaskedLM(pt.mlm_config(VOCAB, SIZE)), RoFormerForCausalLM(pt.lm_config(VOCAB, SIZE))
 
 
 def blocks(n=64, seed=0):
@@ -21,15 +21,25 @@ def blocks(n=64, seed=0):
     return 5 + (start + torch.arange(SIZE.context)) % 40  # (n, T)
 
 
-def test_same_sizes_and_parameter_counts_within_ten_percent():
+def test_one_network_two_uses_same_sizes_and_parameters():
     bert, gpt = models()
-    assert bert.config.num_hidden_layers == gpt.config.n_layer == SIZE.layers
-    assert bert.config.hidden_size == gpt.config.n_embd and bert.config.intermediate_size == gpt.config.n_inner
-    nb, ng = pt.count_parameters(bert), pt.count_parameters(gpt)
-    # BERT adds token-type embeddings and its MLM head transform (H x H + LayerNorm + output bias):
-    # ~6% at this toy size, ~2% at the notebook's sizes
-    assert abs(nb - ng) / ng < 0.10, (nb, ng)
+    assert bert.config.num_hidden_layers == gpt.config.num_hidden_layers == SIZE.layers
+    assert bert.config.hidden_size == gpt.config.hidden_size and bert.config.intermediate_size == gpt.config.intermediate_size
+    assert pt.count_parameters(bert) == pt.count_parameters(gpt)  # the same network: only the mask differs
     assert bert.get_output_embeddings().weight is bert.get_input_embeddings().weight  # tied, counted once
+    assert not bert.config.is_decoder and gpt.config.is_decoder
+
+
+def test_the_lm_is_causal_and_the_mlm_bidirectional():
+    bert, gpt = models()
+    ids = torch.randint(5, VOCAB, (1, SIZE.context), generator=torch.Generator().manual_seed(0))
+    later = ids.clone()
+    later[0, -1] = 5 if ids[0, -1] != 5 else 6  # change the last token only
+    with torch.no_grad():
+        for model, sees_the_future in ((bert, True), (gpt, False)):
+            model.eval()
+            changed = (model(input_ids=ids).logits[0, :-1] - model(input_ids=later).logits[0, :-1]).abs().max()
+            assert (changed > 1e-6) == sees_the_future
 
 
 @pytest.mark.parametrize("bad", [dict(hidden=30, heads=4), dict(layers=0)])
