@@ -14,15 +14,27 @@ LAB_ARGS ?=
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 CELL_TIMEOUT ?= 600
 TEST_ENV := TUTORIAL_SCALE=tiny TUTORIAL_SOURCE=offline HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 \
-	MPLBACKEND=Agg PYTHONPATH=$(CURDIR)/tests/netguard TUTORIAL_NETWORK_GUARD=1
+	MPLBACKEND=Agg PYTHONPATH=$(CURDIR)/tests/netguard$(if $(PYTHONPATH),:$(PYTHONPATH)) TUTORIAL_NETWORK_GUARD=1
+# Notebook kernels draw their plots inline (so a broken plot fails, and the site shows them). Each
+# notebook runs in a fresh kernel ("Restart & Run All"), then all its cells again in the same kernel
+# ("Run All" twice, see conftest.py); the first run is kept in build/executed for the site.
+NOTEBOOK_ENV := MPLBACKEND=module://matplotlib_inline.backend_inline
+EXECUTED := build/executed
+# `make site` executes missing runs with these settings: tiny x offline unless the environment says otherwise
+SITE_SCALE := $(or $(TUTORIAL_SCALE),tiny)
+SITE_SOURCE := $(or $(TUTORIAL_SOURCE),offline)
+SITE_ENV := TUTORIAL_SCALE=$(SITE_SCALE) TUTORIAL_SOURCE=$(SITE_SOURCE) \
+	$(if $(filter offline,$(SITE_SOURCE)),HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 PYTHONPATH=$(CURDIR)/tests/netguard TUTORIAL_NETWORK_GUARD=1)
 # run a stage and say how long it took
 timed = start=$$(date +%s); $(2) || exit $$?; echo "== $(1): $$(( $$(date +%s) - start )) s"
 
-.PHONY: help lab test test-unit test-notebooks assets install clean
+.PHONY: help lab test test-unit test-notebooks test-site slides site assets install clean
 
 help:
 	@echo "make lab    set up (first time) and open the course in JupyterLab"
 	@echo "make test   set up (first time) and run every test and notebook, offline"
+	@echo "make slides static reveal.js slides of every notebook, offline (build/slides/)"
+	@echo "make site   the course as a static site, offline (build/site/); runs the notebooks not yet run"
 	@echo "make assets prepare the offline models and datasets (.assets/)"
 	@echo "make clean  remove the virtual environment and the asset cache"
 
@@ -42,14 +54,28 @@ assets: $(STAMP)
 lab: assets
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks $(LAB_ROOT) $(LAB_ARGS)
 
-test: test-unit test-notebooks
+# the site test comes last: it renders the runs that test-notebooks saved in build/executed
+test: test-unit test-notebooks test-site
 
 test-unit: assets
-	@$(call timed,unit tests,$(TEST_ENV) $(PY) -m pytest tests -p no:cacheprovider)
+	@$(call timed,unit tests,$(TEST_ENV) $(PY) -m pytest tests -p no:cacheprovider --ignore=tests/test_site_browser.py)
 
 test-notebooks: assets
-	@$(call timed,notebooks,$(TEST_ENV) $(PY) -m pytest notebooks -p no:cacheprovider \
-	  --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=$(CELL_TIMEOUT) --durations=5)
+	@rm -rf $(EXECUTED)
+	@$(call timed,notebooks,$(TEST_ENV) $(NOTEBOOK_ENV) $(PY) -m pytest notebooks -p no:cacheprovider \
+	  --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=$(CELL_TIMEOUT) --durations=5 \
+	  --run-twice --save-executed $(EXECUTED))
+
+test-site: assets
+	@$(call timed,site,$(TEST_ENV) $(PY) scripts/build_site.py --no-execute)
+	@$(call timed,site in a browser,$(TEST_ENV) COURSE_SITE_DIR=$(CURDIR)/build/site $(PY) -m pytest \
+	  tests/test_site_browser.py -p no:cacheprovider)
+
+slides: assets
+	@$(call timed,slides,$(PY) scripts/build_slides.py)
+
+site: assets
+	@$(call timed,site,$(SITE_ENV) CELL_TIMEOUT=$(CELL_TIMEOUT) $(PY) scripts/build_site.py)
 
 clean:
 	rm -rf $(VENV) .assets build

@@ -96,3 +96,23 @@ def screenshot(executable: str, page: Path, png: Path, size: tuple[int, int] = (
     if result.returncode != 0 or not png.is_file():
         raise RuntimeError(f"chromium --screenshot failed (exit {result.returncode}): {result.stderr[-2000:]}")
     return png
+
+
+# Inserted after RECORDER by with_probe(): once the page has loaded, marks every <img> with its
+# natural width (0 = not loaded) and counts them on <html>, which --dump-dom then shows.
+IMAGE_PROBE = """<script>
+window.addEventListener("load", function () {
+  var images = Array.prototype.slice.call(document.images), broken = 0;
+  images.forEach(function (image) {
+    image.setAttribute("data-natural-width", String(image.naturalWidth));
+    if (!image.complete || image.naturalWidth === 0) { broken += 1; }
+  });
+  document.documentElement.setAttribute("data-images", String(images.length));
+  document.documentElement.setAttribute("data-images-broken", String(broken));
+});
+</script>"""
+
+
+def with_probe(document: str) -> str:
+    """The document with RECORDER and IMAGE_PROBE first in <head>."""
+    return with_recorder(document).replace("<head>", "<head>\n" + IMAGE_PROBE, 1)
