@@ -9,16 +9,27 @@ Accuracy alone hides what a classifier does with the rare class: a model that sa
 "ham" to every email is right 70% of the time on SpamAssassin. Macro F1 averages the
 F1 of each class with equal weight, so that model gets F1 0 for spam and a macro F1
 near 0.41. ``majority_predictions`` is that baseline.
+
+Extractive QA (notebook 08) is scored as SQuAD v1.1 is: ``normalize_answer`` (lowercase,
+no punctuation, no articles, single spaces), then per question the ``exact_match`` and the
+word-overlap ``token_f1`` against each gold answer, keeping the best; ``squad_scores``
+averages them over the questions, in percent.
 """
 from __future__ import annotations
 
+import re
+import string
 from collections import Counter
 from typing import Any, Sequence
 
 import numpy as np
 
+from .validation import require_int, require_str, require_strings
+
 
 def _as_labels(values: Any, name: str) -> np.ndarray:
+    if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__len__"):
+        raise TypeError(f"{name} must be a sequence of integer class ids, got {type(values).__name__}")
     array = np.asarray(values.cpu() if hasattr(values, "cpu") else values)
     if array.ndim != 1:
         raise ValueError(f"{name} must be a 1-d sequence of class ids, got shape {array.shape}")
@@ -36,6 +47,10 @@ def classification_metrics(y_true: Sequence[int], y_pred: Sequence[int],
     from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
     truth, predicted = _as_labels(y_true, "y_true"), _as_labels(y_pred, "y_pred")
+    names = require_strings("names", names, min_length=1)
+    if truth.size and (truth.min() < 0 or predicted.min() < 0 or max(truth.max(), predicted.max()) >= len(names)):
+        raise ValueError(f"y_true and y_pred must hold class ids between 0 and {len(names) - 1} (one per name), "
+                         f"got ids from {min(truth.min(), predicted.min())} to {max(truth.max(), predicted.max())}")
     if truth.shape != predicted.shape or truth.size == 0:
         raise ValueError(f"y_true and y_pred must be non-empty and of the same length, "
                          f"got {truth.size} and {predicted.size}")
@@ -56,6 +71,7 @@ def classification_metrics(y_true: Sequence[int], y_pred: Sequence[int],
 
 def majority_predictions(train_labels: Sequence[int], n: int) -> list[int]:
     """The majority-class baseline: the most frequent training label, ``n`` times."""
+    require_int("n", n, minimum=0)
     counts = Counter(int(label) for label in _as_labels(train_labels, "train_labels"))
     if not counts:
         raise ValueError("train_labels is empty: the majority class is undefined")
@@ -68,7 +84,14 @@ def plot_confusion_matrix(confusion: Sequence[Sequence[int]], names: Sequence[st
     """Counts per (true, predicted) class, with each cell's count and row share written in."""
     import matplotlib.pyplot as plt
 
+    names = require_strings("names", names, min_length=1)
+    require_str("title", title, empty=True)
+    if isinstance(confusion, (str, bytes)) or not hasattr(confusion, "__len__"):
+        raise TypeError(f"confusion must be a square table of counts (a list of lists), got {type(confusion).__name__}")
     counts = np.asarray(confusion)
+    if counts.size and (not np.issubdtype(counts.dtype, np.number) or (counts < 0).any()):
+        raise ValueError(f"confusion must hold non-negative counts, got {counts.dtype} values down to "
+                         f"{counts.min() if np.issubdtype(counts.dtype, np.number) else 'non-numbers'}")
     if counts.shape != (len(names), len(names)):
         raise ValueError(f"confusion must be {len(names)} x {len(names)} for {len(names)} names, "
                          f"got shape {counts.shape}")
@@ -93,8 +116,16 @@ def plot_metric_bars(results: dict[str, dict[str, float]], metrics: Sequence[str
     """Grouped bars: one group per run (``results[run][metric]``), one bar per metric."""
     import matplotlib.pyplot as plt
 
+    if not isinstance(results, dict):
+        raise TypeError(f"results must be a dict run name -> {{metric: value}}, got {type(results).__name__}")
     if not results:
-        raise ValueError("results is empty: nothing to plot")
+        raise ValueError("results must hold at least one run, got an empty dict: nothing to plot")
+    metrics = require_strings("metrics", metrics, min_length=1)
+    missing = [(run, m) for run in results for m in metrics if not isinstance(results[run], dict) or m not in results[run]]
+    if missing:
+        raise ValueError(f"results must give every run each metric in {list(metrics)}, got none for {missing[0]}")
+    if floor is not None and not 0 <= floor <= 1:
+        raise ValueError(f"floor must be a fraction between 0 and 1 (a dashed line), got {floor!r}")
     ax = ax or plt.subplots(figsize=(9, 3.6))[1]
     runs = list(results)
     width = 0.8 / len(metrics)
@@ -108,3 +139,79 @@ def plot_metric_bars(results: dict[str, dict[str, float]], metrics: Sequence[str
     ax.set_title(title)
     ax.legend()
     return ax
+
+
+# --- extractive QA: SQuAD v1.1 exact match and F1 -------------------------------------------
+
+_ARTICLES = re.compile(r"\b(a|an|the)\b")
+_PUNCTUATION = frozenset(string.punctuation)
+
+
+def normalize_answer(text: str) -> str:
+    """SQuAD's official normalisation: lowercase, drop punctuation, drop the articles a/an/the,
+    collapse whitespace (in that order, as in the v1.1 evaluation script)."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    text = "".join(ch for ch in text.lower() if ch not in _PUNCTUATION)
+    return " ".join(_ARTICLES.sub(" ", text).split())
+
+
+def _check_pair(prediction: Any, gold: Any) -> None:
+    for name, value in (("prediction", prediction), ("gold", gold)):
+        if not isinstance(value, str):
+            raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+
+
+def exact_match(prediction: str, gold: str) -> float:
+    """1.0 when prediction and gold are equal after ``normalize_answer``, else 0.0."""
+    _check_pair(prediction, gold)
+    return float(normalize_answer(prediction) == normalize_answer(gold))
+
+
+def token_f1(prediction: str, gold: str) -> float:
+    """F1 of the bags of normalised words of prediction and gold (0.0 when they share none)."""
+    _check_pair(prediction, gold)
+    predicted, truth = normalize_answer(prediction).split(), normalize_answer(gold).split()
+    common = sum((Counter(predicted) & Counter(truth)).values())
+    if common == 0:
+        return 0.0
+    precision, recall = common / len(predicted), common / len(truth)
+    return 2 * precision * recall / (precision + recall)
+
+
+def _best_over_golds(metric, prediction: str, golds: Sequence[str]) -> float:
+    return max(metric(prediction, gold) for gold in golds)
+
+
+def squad_example_scores(predictions: dict[str, str], references: Sequence[dict[str, Any]]
+                         ) -> list[dict[str, Any]]:
+    """Per question: id, prediction, golds, exact match and F1 (each the best over its gold answers)."""
+    if not isinstance(predictions, dict):
+        raise TypeError(f"predictions must be a dict id -> answer text, got {type(predictions).__name__}")
+    if isinstance(references, (str, dict)) or not hasattr(references, "__iter__"):
+        raise TypeError(f"references must be a list (or dataset) of rows with id and answers, got "
+                        f"{type(references).__name__}")
+    rows = []
+    for reference in references:
+        qid, golds = reference["id"], reference["answers"]["text"]
+        if isinstance(golds, str) or not golds:
+            raise ValueError(f"references must give every question a non-empty list of gold answers, got "
+                             f"{golds!r} for {qid!r}")
+        golds = list(golds)
+        if qid not in predictions:
+            raise ValueError(f"predictions must hold an answer for every question id, got none for {qid!r}")
+        prediction = predictions[qid]
+        rows.append({"id": qid, "prediction": prediction, "golds": golds,
+                     "exact_match": _best_over_golds(exact_match, prediction, golds),
+                     "f1": _best_over_golds(token_f1, prediction, golds)})
+    return rows
+
+
+def squad_scores(predictions: dict[str, str], references: Sequence[dict[str, Any]]) -> dict[str, float]:
+    """SQuAD v1.1 ``exact_match`` and ``f1`` in percent, averaged over the questions of ``references``
+    (rows with ``id`` and ``answers: {"text": [...]}``)."""
+    rows = squad_example_scores(predictions, references)
+    if not rows:
+        raise ValueError("references must hold at least one question, got none")
+    return {"exact_match": 100 * sum(r["exact_match"] for r in rows) / len(rows),
+            "f1": 100 * sum(r["f1"] for r in rows) / len(rows)}

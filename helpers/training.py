@@ -175,8 +175,9 @@ def _explain_oom(batch_size: int) -> Iterator[None]:
     except torch.cuda.OutOfMemoryError as error:
         torch.cuda.empty_cache()
         raise OutOfMemory(
-            f"the GPU ran out of memory with batch_size={batch_size}: halve the batch size, shorten "
-            f"max_length or freeze more layers, then restart the kernel.") from error
+            f"the GPU ran out of memory with batch_size={batch_size}: halve the batch size (and double "
+            f"gradient accumulation to keep the effective batch), shorten max_length or freeze more "
+            f"layers, then restart the kernel.") from error
 
 
 def _autocast(device: torch.device, precision: Precision):

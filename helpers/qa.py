@@ -1,0 +1,292 @@
+"""Extractive question answering: windows in, spans out (notebook 08).
+
+    from helpers import qa
+    train_features = qa.prepare_train_features(data["train"][:], tokenizer, max_length=192, stride=64)
+    history = qa.train_qa(model, train_features, TrainConfig(...), collate_fn=DataCollatorWithPadding(tokenizer))
+    eval_features = qa.prepare_eval_features(data["validation"][:], tokenizer, 192, 64)
+    start, end = qa.predict_logits(model, eval_features)                    # (F, T), (F, T)
+    answers = qa.postprocess(data["validation"][:], eval_features, start, end)  # id -> text
+
+* **Pre-processing**: each (question, context) pair is tokenized as
+  ``[CLS] question [SEP] context [SEP]``; a context too long for ``max_length`` is cut into
+  several *windows* (``truncation="only_second"``: only the context is cut) that overlap by
+  ``stride`` tokens, so an answer cut by one window's edge is whole in the next.
+  ``offset_mapping`` gives each token's character span in its text; ``char_to_token_span``
+  turns the answer's characters into the start and end token of a window, or (0, 0), the
+  ``[CLS]`` position, when the window does not hold the whole answer.
+* **Post-processing**: per window, the ``n_best`` highest start and end logits are paired,
+  pairs that are reversed, too long or outside the context are dropped, and the best
+  ``start_logit + end_logit`` over all windows of a question wins; offsets map it back to text.
+* **Baselines**: ``first_noun_phrase`` and ``overlap_window`` (see ``helpers.qa_baselines``).
+"""
+from __future__ import annotations
+
+import time
+from typing import Any, Callable, Sequence
+
+import numpy as np
+import torch
+
+from . import checkpoints
+from .device import pick_device, pick_precision, seed_everything
+from .training import History, TrainConfig, _autocast, _to, default_param_groups, explain_oom, \
+    linear_schedule, make_loader
+
+CLS_INDEX = 0  # a window without the answer points both its start and its end here
+
+
+def _check_window_args(max_length: int, stride: int) -> None:
+    if not isinstance(max_length, int) or isinstance(max_length, bool) or max_length < 16:
+        raise ValueError(f"max_length must be an int of at least 16 tokens, got {max_length!r}")
+    if not isinstance(stride, int) or isinstance(stride, bool) or not 0 <= stride < max_length // 2:
+        raise ValueError(f"stride must be an int between 0 and max_length // 2 - 1 = {max_length // 2 - 1}, "
+                         f"got {stride!r}")
+
+
+def char_to_token_span(offsets: Sequence[Sequence[int]], sequence_ids: Sequence[int | None],
+                       start_char: int, end_char: int) -> tuple[int, int]:
+    """(start token, end token) of the characters [start_char, end_char) of the context in one window,
+    or (CLS_INDEX, CLS_INDEX) when the window does not hold all of them.
+
+    ``offsets[i]`` is token i's (start, end) character span; ``sequence_ids[i]`` is 1 for
+    context tokens (0 for the question, None for special tokens).
+    """
+    if len(offsets) != len(sequence_ids):
+        raise ValueError(f"offsets and sequence_ids must have one entry per token, got {len(offsets)} "
+                         f"and {len(sequence_ids)}")
+    if not isinstance(start_char, int) or not isinstance(end_char, int):
+        raise TypeError(f"start_char and end_char must be ints, got {start_char!r} and {end_char!r}")
+    if not 0 <= start_char < end_char:
+        raise ValueError(f"start_char must be >= 0 and below end_char, got {start_char} and {end_char}")
+    context = [i for i, s in enumerate(sequence_ids) if s == 1]
+    if not context:
+        return CLS_INDEX, CLS_INDEX
+    first, last = context[0], context[-1]
+    if offsets[first][0] > start_char or offsets[last][1] < end_char:
+        return CLS_INDEX, CLS_INDEX  # the answer starts before or ends after this window
+    start = first
+    while start <= last and offsets[start][1] <= start_char:
+        start += 1  # the first token that ends after the answer's first character
+    end = last
+    while end >= first and offsets[end][0] >= end_char:
+        end -= 1  # the last token that starts before the answer's end
+    return start, end
+
+
+def _check_columns(name: str, columns: Any, keys: Sequence[str]) -> None:
+    """A dict of equally long columns holding ``keys`` (what ``dataset[:]`` returns)."""
+    if not isinstance(columns, dict) or any(key not in columns for key in keys):
+        raise TypeError(f"{name} must be a dict of columns with {', '.join(keys)} (e.g. dataset[:]), got "
+                        f"{type(columns).__name__}" + (f" with {sorted(columns)}" if isinstance(columns, dict) else ""))
+    lengths = {key: len(columns[key]) for key in columns if columns[key] is not None}
+    if len(set(lengths.values())) > 1:
+        raise ValueError(f"{name} must have columns of one length, got lengths {lengths}")
+
+
+def _tokenize(examples: dict[str, list], tokenizer, max_length: int, stride: int, keys: Sequence[str]):
+    _check_window_args(max_length, stride)
+    _check_columns("examples", examples, keys)
+    questions = [q.strip() for q in examples["question"]]  # SQuAD has questions with leading spaces
+    return tokenizer(questions, examples["context"], truncation="only_second", max_length=max_length,
+                     stride=stride, return_overflowing_tokens=True, return_offsets_mapping=True)
+
+
+def prepare_train_features(examples: dict[str, list], tokenizer, max_length: int, stride: int) -> dict[str, list]:
+    """Windows with their answer's token span: input_ids, attention_mask, (token_type_ids),
+    start_positions, end_positions; one question may give several windows."""
+    encoded = _tokenize(examples, tokenizer, max_length, stride, ("question", "context", "answers"))
+    sample_of = encoded.pop("overflow_to_sample_mapping")
+    offsets = encoded.pop("offset_mapping")
+    starts, ends = [], []
+    for window, sample in enumerate(sample_of):
+        answer = examples["answers"][sample]
+        start_char = answer["answer_start"][0]
+        span = char_to_token_span(offsets[window], encoded.sequence_ids(window), start_char,
+                                  start_char + len(answer["text"][0]))
+        starts.append(span[0])
+        ends.append(span[1])
+    return {**{k: v for k, v in encoded.items()}, "start_positions": starts, "end_positions": ends}
+
+
+def prepare_eval_features(examples: dict[str, list], tokenizer, max_length: int, stride: int) -> dict[str, list]:
+    """Windows for prediction: the model inputs, ``example_id`` (the question each window comes
+    from) and ``offset_mapping`` with None for every token outside the context."""
+    encoded = _tokenize(examples, tokenizer, max_length, stride, ("id", "question", "context"))
+    sample_of = encoded.pop("overflow_to_sample_mapping")
+    offsets = encoded.pop("offset_mapping")
+    masked = [[tuple(o) if s == 1 else None for o, s in zip(offsets[w], encoded.sequence_ids(w))]
+              for w in range(len(sample_of))]
+    return {**{k: v for k, v in encoded.items()}, "example_id": [examples["id"][s] for s in sample_of],
+            "offset_mapping": masked}
+
+
+MODEL_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+def _as_rows(features: dict[str, list], keys: Sequence[str] = (*MODEL_INPUTS, "start_positions", "end_positions")
+            ) -> list[dict[str, Any]]:
+    """Columns -> a list of per-window dicts holding only ``keys`` (what a collator pads)."""
+    present = [k for k in keys if k in features]
+    return [{k: features[k][i] for k in present} for i in range(len(features["input_ids"]))]
+
+
+@torch.no_grad()
+def predict_logits(model: torch.nn.Module, features: dict[str, list], collate_fn: Callable,
+                   batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
+    """(start logits, end logits), each (windows, longest window) in float32; padding gets -inf."""
+    if not isinstance(batch_size, int) or batch_size < 1:
+        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    _check_columns("features", features, ("input_ids", "attention_mask"))
+    device = next(model.parameters()).device
+    precision = pick_precision(device)
+    was_training = model.training
+    model.eval()
+    rows = _as_rows(features, MODEL_INPUTS)
+    width = max(len(r["input_ids"]) for r in rows)
+    starts = np.full((len(rows), width), -np.inf, dtype=np.float32)
+    ends = np.full((len(rows), width), -np.inf, dtype=np.float32)
+    for first in range(0, len(rows), batch_size):
+        batch = _to(collate_fn(rows[first:first + batch_size]), device)
+        with _autocast(device, precision), explain_oom(batch_size):
+            out = model(**batch)
+        count, length = batch["input_ids"].shape  # (b, T)
+        padding = batch["attention_mask"] == 0  # (b, T)
+        starts[first:first + count, :length] = out.start_logits.float().masked_fill(padding, -np.inf).cpu()
+        ends[first:first + count, :length] = out.end_logits.float().masked_fill(padding, -np.inf).cpu()
+    model.train(was_training)
+    return starts, ends
+
+
+def best_spans(start_logits: np.ndarray, end_logits: np.ndarray, offsets: Sequence[tuple[int, int] | None],
+               n_best: int = 20, max_answer_tokens: int = 30) -> list[tuple[float, int, int]]:
+    """Candidate answers of one window, best first: (start_logit + end_logit, start char, end char).
+
+    The ``n_best`` highest starts are paired with the ``n_best`` highest ends; pairs outside
+    the context (offset None), reversed, or longer than ``max_answer_tokens`` are dropped.
+    """
+    if np.ndim(start_logits) != 1 or np.shape(start_logits) != np.shape(end_logits):
+        raise ValueError(f"start_logits and end_logits must be 1-d and of the same length, got shapes "
+                         f"{np.shape(start_logits)} and {np.shape(end_logits)}")
+    if not isinstance(n_best, int) or n_best < 1 or not isinstance(max_answer_tokens, int) or max_answer_tokens < 1:
+        raise ValueError(f"n_best and max_answer_tokens must be positive ints, got {n_best!r} and "
+                         f"{max_answer_tokens!r}")
+    if not isinstance(offsets, (list, tuple)):
+        raise TypeError(f"offsets must be a list of (start, end) pairs or None, got {type(offsets).__name__}")
+    n = len(offsets)
+    top_starts = np.argsort(start_logits[:n])[::-1][:n_best]
+    top_ends = np.argsort(end_logits[:n])[::-1][:n_best]
+    found = []
+    for s in top_starts:
+        for e in top_ends:
+            if offsets[s] is None or offsets[e] is None or e < s or e - s + 1 > max_answer_tokens:
+                continue
+            found.append((float(start_logits[s] + end_logits[e]), offsets[s][0], offsets[e][1]))
+    return sorted(found, key=lambda f: -f[0])
+
+
+def postprocess(examples: dict[str, list], features: dict[str, list], start_logits: np.ndarray,
+                end_logits: np.ndarray, n_best: int = 20, max_answer_tokens: int = 30) -> dict[str, str]:
+    """The best answer text of every question (id -> text), picked across all of its windows."""
+    _check_columns("examples", examples, ("id", "context"))
+    _check_columns("features", features, ("example_id", "offset_mapping"))
+    if not isinstance(n_best, int) or n_best < 1 or not isinstance(max_answer_tokens, int) or max_answer_tokens < 1:
+        raise ValueError(f"n_best and max_answer_tokens must be positive ints, got {n_best!r} and "
+                         f"{max_answer_tokens!r}")
+    if len(start_logits) != len(features["example_id"]):
+        raise ValueError(f"start_logits must have one row per window ({len(features['example_id'])}), "
+                         f"got {len(start_logits)}")
+    best: dict[str, tuple[float, int, int]] = {}
+    for w, example_id in enumerate(features["example_id"]):
+        spans = best_spans(start_logits[w], end_logits[w], features["offset_mapping"][w], n_best,
+                           max_answer_tokens)
+        if spans and (example_id not in best or spans[0][0] > best[example_id][0]):
+            best[example_id] = spans[0]
+    contexts = dict(zip(examples["id"], examples["context"]))
+    return {i: contexts[i][best[i][1]:best[i][2]] if i in best else "" for i in examples["id"]}
+
+
+def train_qa(model: torch.nn.Module, features: dict[str, list], config: TrainConfig, collate_fn: Callable,
+             device: torch.device | str | None = None) -> History:
+    """``helpers.training.train``'s loop for a QA model: AdamW, warm-up then linear decay,
+    autocast, clipping, one checkpoint per epoch (``config.checkpoint_dir``) and ``resume``.
+
+    The loss is the model's own: the mean of the cross-entropies of the start and of the end
+    position. No evaluation inside the loop (QA needs post-processing: see ``postprocess``).
+    """
+    from tqdm.auto import tqdm
+
+    _check_columns("features", features, ("input_ids",))
+    rows = _as_rows(features)
+    if not rows or "start_positions" not in rows[0]:
+        raise ValueError("features must come from prepare_train_features (with start_positions), got "
+                         f"{sorted(features)}")
+    device = torch.device(device) if device is not None else pick_device()
+    precision = pick_precision(device)
+    model.to(device)
+    seed_everything(config.seed)
+    optimizer = torch.optim.AdamW(default_param_groups(model, config.weight_decay), lr=config.learning_rate)
+    steps_per_epoch = -(-len(rows) // config.batch_size)
+    total = steps_per_epoch * config.epochs
+    scheduler = linear_schedule(optimizer, round(config.warmup_ratio * total), total)
+    scaler = torch.amp.GradScaler(device.type) if precision.use_grad_scaler else None  # fp16 only
+    history, start = History(), 0
+    found = checkpoints.latest_checkpoint(config.checkpoint_dir) if config.resume else None
+    if found is not None:
+        start, saved = checkpoints.load_checkpoint(found, model, optimizer, scheduler, scaler)
+        history = History(**saved)
+    last = min(config.epochs, config.stop_after_epoch or config.epochs)
+    bar = tqdm(total=(last - start) * steps_per_epoch, disable=not config.progress, desc="training")
+    for epoch in range(start, last):
+        model.train()
+        for batch in make_loader(rows, config.batch_size, collate_fn, shuffle=True, seed=config.seed + epoch):
+            began = time.perf_counter()
+            with explain_oom(config.batch_size):
+                with _autocast(device, precision):
+                    loss = model(**_to(batch, device)).loss
+                (scaler.scale(loss) if scaler else loss).backward()
+                if scaler:
+                    scaler.unscale_(optimizer)
+                if config.max_grad_norm is not None:
+                    torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+                scaler.step(optimizer) if scaler else optimizer.step()
+                if scaler:
+                    scaler.update()
+                optimizer.zero_grad(set_to_none=True)
+                scheduler.step()
+            history.step_seconds.append(time.perf_counter() - began)
+            history.losses.append(loss.item())
+            history.learning_rates.append(scheduler.get_last_lr()[0])
+            bar.update()
+        if config.checkpoint_dir:
+            checkpoints.save_checkpoint(config.checkpoint_dir, epoch + 1, model, optimizer, scheduler,
+                                        history.to_dict(), scaler)
+    bar.close()
+    return history
+
+
+def _answer_type(text: str) -> str:
+    words = text.split()
+    if any(ch.isdigit() for ch in text):
+        return "number"
+    if words and all(w[0].isupper() for w in words if w.lower() not in ("of", "the", "and", "for")):
+        return "name"
+    return "phrase"
+
+
+def error_category(prediction: str, golds: Sequence[str]) -> str:
+    """Why an answer is wrong: 'correct' (exact match), 'boundary' (shares words with a gold answer:
+    too long or too short), 'same type' (a different number, or a different name, for a number or a
+    name), else 'unrelated'."""
+    from .metrics import exact_match, token_f1
+
+    if not isinstance(prediction, str):
+        raise TypeError(f"prediction must be a str, got {type(prediction).__name__}")
+    if isinstance(golds, str) or not golds:
+        raise ValueError(f"golds must be a non-empty list of gold answers, got {golds!r}")
+    if any(exact_match(prediction, g) for g in golds):
+        return "correct"
+    if any(token_f1(prediction, g) > 0 for g in golds):
+        return "boundary"
+    if prediction and any(_answer_type(prediction) == _answer_type(g) != "phrase" for g in golds):
+        return "same type"
+    return "unrelated"
