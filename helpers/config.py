@@ -94,11 +94,11 @@ SIZES: dict[str, dict[str, int | float]] = {
              "ft_learning_rate": 2e-4, "ft_demo_examples": 64, "ft_demo_epochs": 8,
              # notebook 08: extractive QA (window tokens, overlap, questions trained on (0 = all), ...)
              "qa_max_length": 192, "qa_stride": 64, "qa_train_examples": 0, "qa_eval_examples": 0,
-             "qa_batch_size": 8, "qa_epochs": 1, "qa_learning_rate": 2e-4,
+             "qa_batch_size": 8, "qa_epochs": 1, "qa_learning_rate": 3e-4, "qa_freeze_layers": 3,
              # notebook 10: tokens per email, train/validation/test emails, least examples seen per run, ...
              "practical_max_length": 48, "practical_train_examples": 320, "practical_eval_examples": 192,
              "practical_test_examples": 480, "practical_min_seen": 48, "practical_overfit_examples": 32,
-             "practical_overfit_epochs": 5, "practical_learning_rate": 2e-4},
+             "practical_overfit_epochs": 300, "practical_learning_rate": 2e-4},
     "full": {"max_length": 256, "batch_size": 32, "train_examples": 0, "eval_examples": 0, "epochs": 3,
              "s2s_decoder_layers": 0, "s2s_freeze": 0, "s2s_batch_size": 32,
              "s2s_warm_start_learning_rate": 1e-4, "s2s_pretrained_learning_rate": 5e-5,
@@ -112,10 +112,10 @@ SIZES: dict[str, dict[str, int | float]] = {
              "ft_max_length": 128, "ft_train_examples": 0, "ft_batch_size": 32, "ft_epochs": 3,
              "ft_learning_rate": 2e-5, "ft_demo_examples": 512, "ft_demo_epochs": 8,
              "qa_max_length": 384, "qa_stride": 128, "qa_train_examples": 0, "qa_eval_examples": 0,
-             "qa_batch_size": 12, "qa_epochs": 2, "qa_learning_rate": 3e-5,
+             "qa_batch_size": 12, "qa_epochs": 2, "qa_learning_rate": 3e-5, "qa_freeze_layers": 0,
              "practical_max_length": 128, "practical_train_examples": 0, "practical_eval_examples": 0,
              "practical_test_examples": 0, "practical_min_seen": 2000, "practical_overfit_examples": 256,
-             "practical_overfit_epochs": 8, "practical_learning_rate": 2e-5},
+             "practical_overfit_epochs": 300, "practical_learning_rate": 2e-5},
 }  # 0 examples: the whole split
 
 # The one table: identifiers and sizes for every scale x source combination.

@@ -1,0 +1,165 @@
+"""Which tokens did a classifier use? Gradient x input attributions, [CLS] attention, and how to compare them.
+
+    from helpers.attribution import gradient_x_input, cls_attention, rank_correlation, removal_effect
+    inputs = tokenizer(text, return_tensors="pt")                  # one email, no padding
+    grad_x = gradient_x_input(model, inputs)                       # (1, T): how much each token pushed the logit
+    attn = cls_attention(model, inputs)                            # (1, T): where [CLS] looks in the last layer
+    rank_correlation(grad_x[0, 1:-1], attn[0, 1:-1])               # Spearman rho, special tokens left out
+    removal_effect(model, inputs, grad_x[0], k=3)                  # drop in the predicted class's log-odds
+
+**Gradient x input** scores token t by sum_d (d logit_c / d e_td) * e_td, with e_t the token's
+word embedding: the first-order Taylor estimate of how much the logit of class c would
+change if that embedding were removed (set to zero). **Attention weights** say where a
+head reads from, not what the rest of the network does with it; comparing the two
+rankings, and deleting the top tokens of each, measures how far they agree.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import numpy as np
+import torch
+
+from .bert_inspect import get_attentions
+
+_SKIP = ("labels", "label", "input_ids")
+
+
+def _inputs(inputs: Any) -> Mapping[str, torch.Tensor]:
+    if not isinstance(inputs, Mapping) or "input_ids" not in inputs:
+        raise TypeError(f"inputs must be a tokenizer's output (a mapping with input_ids), got {type(inputs).__name__}")
+    ids = inputs["input_ids"]
+    if not isinstance(ids, torch.Tensor) or ids.dim() != 2:
+        raise ValueError(f"inputs['input_ids'] must be a (B, T) tensor (return_tensors='pt'), got "
+                         f"{getattr(ids, 'shape', type(ids).__name__)}")
+    return inputs
+
+
+def _model(model: Any) -> torch.nn.Module:
+    if not isinstance(model, torch.nn.Module) or not hasattr(model, "get_input_embeddings"):
+        raise TypeError(f"model must be a transformers classifier (with get_input_embeddings), got "
+                        f"{type(model).__name__}")
+    return model
+
+
+def _target(target: Any, logits: torch.Tensor) -> torch.Tensor:
+    if target is None:
+        return logits.argmax(dim=-1)  # (B,) the predicted class
+    if isinstance(target, bool) or not isinstance(target, (int, torch.Tensor)):
+        raise TypeError(f"target must be a class id (int or (B,) tensor) or None, got {type(target).__name__}")
+    target = torch.as_tensor(target, device=logits.device).long().expand(logits.shape[0])  # (B,)
+    if not ((target >= 0) & (target < logits.shape[1])).all():
+        raise ValueError(f"target must be a class id between 0 and {logits.shape[1] - 1}, got {target.tolist()}")
+    return target
+
+
+def gradient_x_input(model: torch.nn.Module, inputs: Mapping[str, torch.Tensor],
+                     target: int | torch.Tensor | None = None) -> torch.Tensor:
+    """Per-token gradient x input of the target class's logit (default: the predicted class): (B, T).
+
+    The model runs in eval mode (dropout off) and its parameters get no gradient.
+    """
+    model, inputs = _model(model), _inputs(inputs)
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    try:
+        ids = inputs["input_ids"].to(device)  # (B, T)
+        others = {k: v.to(device) for k, v in inputs.items() if k not in _SKIP}
+        embeds = model.get_input_embeddings()(ids).detach().requires_grad_(True)  # (B, T, D)
+        with torch.enable_grad():
+            logits = model(inputs_embeds=embeds, **others).logits  # (B, C)
+            chosen = _target(target, logits)
+            picked = logits.gather(1, chosen[:, None]).sum()
+            (grad,) = torch.autograd.grad(picked, embeds)  # (B, T, D), parameters untouched
+    finally:
+        model.train(was_training)
+    return (grad * embeds).sum(dim=-1).detach().cpu()  # (B, T)
+
+
+def cls_attention(model: torch.nn.Module, inputs: Mapping[str, torch.Tensor], layer: int = -1) -> torch.Tensor:
+    """Attention from the [CLS] query to every key in one layer, averaged over heads: (B, T).
+
+    The model must run eager attention (``attn_implementation="eager"``).
+    """
+    model, inputs = _model(model), _inputs(inputs)
+    if isinstance(layer, bool) or not isinstance(layer, int):
+        raise TypeError(f"layer must be an int (negative counts from the top), got {type(layer).__name__}")
+    device = next(model.parameters()).device
+    clean = {k: v.to(device) for k, v in inputs.items() if k not in ("labels", "label")}
+    attentions = get_attentions(model, clean)  # L x (B, H, T, T)
+    if not -len(attentions) <= layer < len(attentions):
+        raise ValueError(f"layer must be between {-len(attentions)} and {len(attentions) - 1}, got {layer}")
+    return attentions[layer][:, :, 0, :].mean(dim=1).cpu()  # (B, T)
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    """Ranks 1..n, ties sharing their average rank."""
+    order = values.argsort(kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(1, len(values) + 1)
+    for value in np.unique(values):
+        tied = values == value
+        ranks[tied] = ranks[tied].mean()
+    return ranks
+
+
+def rank_correlation(a: Any, b: Any) -> float:
+    """Spearman's rho: the Pearson correlation of the two rankings (ties share their average rank)."""
+    for name, value in (("a", a), ("b", b)):
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
+            raise TypeError(f"{name} must be a 1-d sequence of numbers (list, array, tensor), got {type(value).__name__}")
+    x = np.asarray(a.detach().cpu() if hasattr(a, "detach") else a, dtype=np.float64)
+    y = np.asarray(b.detach().cpu() if hasattr(b, "detach") else b, dtype=np.float64)
+    if x.ndim != 1 or x.shape != y.shape:
+        raise ValueError(f"a and b must be 1-d and of the same length, got shapes {x.shape} and {y.shape}")
+    if x.size < 3:
+        raise ValueError(f"a and b need at least 3 values for a rank correlation, got {x.size}")
+    rx, ry = _ranks(x), _ranks(y)
+    if rx.std() == 0 or ry.std() == 0:
+        raise ValueError("a and b must not be constant: a rank correlation is undefined when every value ties")
+    return float(np.corrcoef(rx, ry)[0, 1])
+
+
+@torch.no_grad()
+def removal_effect(model: torch.nn.Module, inputs: Mapping[str, torch.Tensor], scores: torch.Tensor, k: int,
+                   keep: torch.Tensor | None = None) -> float:
+    """Drop in the predicted class's log-odds, log p / (1 - p), when the ``k`` top-scored tokens are removed.
+
+    One sequence (B = 1). Removing = setting its attention-mask entries to 0, so no
+    other token can read from it. ``keep`` (T,) bool marks tokens never removed
+    (default: the first and last, [CLS] and [SEP]). Log-odds, unlike probabilities, do
+    not saturate near 1, so confident predictions still show how much they moved.
+    """
+    model, inputs = _model(model), _inputs(inputs)
+    ids = inputs["input_ids"]
+    if ids.shape[0] != 1:
+        raise ValueError(f"inputs must hold one sequence (B = 1), got a batch of {ids.shape[0]}")
+    length = ids.shape[1]
+    if not isinstance(scores, torch.Tensor) or scores.shape != (length,):
+        raise ValueError(f"scores must be a ({length},) tensor, one score per token, got "
+                         f"{getattr(scores, 'shape', type(scores).__name__)}")
+    if keep is None:
+        keep = torch.zeros(length, dtype=torch.bool)
+        keep[[0, -1]] = True
+    removable = int((~keep).sum())
+    if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= removable:
+        raise ValueError(f"k must be an int between 0 and {removable} (the removable tokens), got {k!r}")
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    batch = {key: v.to(device) for key, v in inputs.items() if key not in ("labels", "label")}
+    mask = batch.get("attention_mask", torch.ones_like(batch["input_ids"])).clone()  # (1, T)
+    before = model(**{**batch, "attention_mask": mask}).logits.float().log_softmax(dim=-1)[0]  # (C,) log p
+    predicted = int(before.argmax())
+    ranked = scores.masked_fill(keep, float("-inf")).argsort(descending=True, stable=True)[:k]
+    mask[0, ranked.to(device)] = 0
+    after = model(**{**batch, "attention_mask": mask}).logits.float().log_softmax(dim=-1)[0]  # (C,)
+    model.train(was_training)
+    return _log_odds(before, predicted) - _log_odds(after, predicted)
+
+
+def _log_odds(log_probs: torch.Tensor, c: int) -> float:
+    """log p_c - log(1 - p_c), computed from log-probabilities without cancellation."""
+    others = torch.cat([log_probs[:c], log_probs[c + 1:]]).logsumexp(dim=0)
+    return float(log_probs[c] - others)

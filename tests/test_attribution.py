@@ -1,0 +1,107 @@
+"""helpers.attribution: gradient x input by hand and by finite differences, attention rows, Spearman vs scipy."""
+import numpy as np
+import pytest
+import torch
+from scipy.stats import spearmanr
+from torch import nn
+from transformers import BertConfig, BertForSequenceClassification
+from types import SimpleNamespace
+
+from helpers.attribution import cls_attention, gradient_x_input, rank_correlation, removal_effect
+
+
+class SumModel(nn.Module):
+    """logits = W @ sum_t e_t: gradient x input of class c at token t is exactly W[c] . e_t."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(0)
+        self.embed = nn.Embedding(10, 4)
+        self.head = nn.Linear(4, 2, bias=False)
+
+    def get_input_embeddings(self):
+        return self.embed
+
+    def forward(self, inputs_embeds=None, attention_mask=None, input_ids=None):
+        x = self.embed(input_ids) if inputs_embeds is None else inputs_embeds
+        return SimpleNamespace(logits=self.head(x.sum(dim=1)))
+
+
+def tiny_bert(eager: bool = False) -> BertForSequenceClassification:
+    torch.manual_seed(0)
+    config = BertConfig(vocab_size=30, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
+                        intermediate_size=32, max_position_embeddings=16, num_labels=2,
+                        attn_implementation="eager" if eager else None)
+    return BertForSequenceClassification(config).eval()
+
+
+def test_gradient_x_input_of_a_linear_model_by_hand():
+    model = SumModel()
+    ids = torch.tensor([[1, 2, 3]])
+    scores = gradient_x_input(model, {"input_ids": ids}, target=1)
+    expected = model.embed(ids)[0] @ model.head.weight[1]  # (T,)
+    torch.testing.assert_close(scores[0], expected.detach())
+    assert all(p.grad is None for p in model.parameters())  # parameters untouched
+
+
+def test_gradient_x_input_is_the_derivative_of_scaling_each_token():
+    model = tiny_bert().double()
+    ids = torch.tensor([[2, 5, 7, 9, 3]])
+    mask = torch.ones_like(ids)
+    scores = gradient_x_input(model, {"input_ids": ids, "attention_mask": mask}, target=0)[0]
+    embeds = model.get_input_embeddings()(ids).detach()
+    for t in range(5):
+        def logit(alpha):
+            scaled = embeds.clone()
+            scaled[0, t] *= alpha
+            with torch.no_grad():
+                return model(inputs_embeds=scaled, attention_mask=mask).logits[0, 0]
+        eps = 1e-5
+        numeric = (logit(1 + eps) - logit(1 - eps)) / (2 * eps)  # d logit / d alpha = grad_t . e_t
+        assert float(scores[t]) == pytest.approx(float(numeric), rel=1e-4, abs=1e-8)
+
+
+def test_gradient_x_input_defaults_to_the_predicted_class_and_keeps_the_mode():
+    model = tiny_bert()
+    model.train()
+    ids = torch.tensor([[2, 5, 7, 3]])
+    with torch.no_grad():
+        model.eval()
+        predicted = int(model(input_ids=ids).logits.argmax())
+        model.train()
+    assert torch.equal(gradient_x_input(model, {"input_ids": ids}), gradient_x_input(model, {"input_ids": ids}, predicted))
+    assert model.training
+
+
+def test_cls_attention_rows_sum_to_one_and_ignore_padding():
+    model = tiny_bert(eager=True)
+    inputs = {"input_ids": torch.tensor([[2, 5, 7, 3, 0]]), "attention_mask": torch.tensor([[1, 1, 1, 1, 0]])}
+    attn = cls_attention(model, inputs)
+    assert attn.shape == (1, 5)
+    torch.testing.assert_close(attn.sum(dim=-1), torch.ones(1))
+    assert float(attn[0, 4]) < 1e-6
+    first = cls_attention(model, inputs, layer=0)
+    with torch.no_grad():
+        full = model(**inputs, output_attentions=True).attentions[0]  # (1, H, T, T)
+    torch.testing.assert_close(first, full[:, :, 0, :].mean(dim=1))
+
+
+@pytest.mark.parametrize("a, b", [([1, 2, 3, 4, 5], [5, 6, 7, 8, 7]), ([3, 1, 4, 1, 5, 9, 2], [2, 7, 1, 8, 2, 8, 1]),
+                                  ([0.1, 0.4, 0.2], [3.0, 1.0, 2.0])])
+def test_rank_correlation_matches_scipy(a, b):
+    assert rank_correlation(a, b) == pytest.approx(spearmanr(a, b).statistic)
+    assert rank_correlation(torch.tensor(a, dtype=torch.float), torch.tensor(b, dtype=torch.float)) == \
+        pytest.approx(spearmanr(a, b).statistic)
+
+
+def test_removal_effect_by_hand():
+    model = tiny_bert()
+    inputs = {"input_ids": torch.tensor([[2, 5, 7, 9, 3]]), "attention_mask": torch.ones(1, 5, dtype=torch.long)}
+    scores = torch.tensor([9.0, 0.1, 5.0, 0.2, 9.0])  # special tokens 0 and 4 are never removed
+    assert removal_effect(model, inputs, scores, k=0) == 0.0
+    with torch.no_grad():
+        before = model(**inputs).logits.softmax(-1)[0]
+        c = int(before.argmax())
+        after = model(input_ids=inputs["input_ids"], attention_mask=torch.tensor([[1, 1, 0, 1, 1]])).logits.softmax(-1)[0]
+    log_odds = lambda p: float(torch.log(p[c] / (1 - p[c])))  # noqa: E731
+    assert removal_effect(model, inputs, scores, k=1) == pytest.approx(log_odds(before) - log_odds(after), abs=1e-7)
