@@ -30,7 +30,7 @@ import torch
 from . import checkpoints
 from .device import pick_device, pick_precision, seed_everything
 from .training import History, TrainConfig, _autocast, _to, default_param_groups, explain_oom, \
-    linear_schedule, make_loader
+    linear_schedule, make_loader, training_step
 
 CLS_INDEX = 0  # a window without the answer points both its start and its end here
 
@@ -240,19 +240,7 @@ def train_qa(model: torch.nn.Module, features: dict[str, list], config: TrainCon
         model.train()
         for batch in make_loader(rows, config.batch_size, collate_fn, shuffle=True, seed=config.seed + epoch):
             began = time.perf_counter()
-            with explain_oom(config.batch_size):
-                with _autocast(device, precision):
-                    loss = model(**_to(batch, device)).loss
-                (scaler.scale(loss) if scaler else loss).backward()
-                if scaler:
-                    scaler.unscale_(optimizer)
-                if config.max_grad_norm is not None:
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
-                scaler.step(optimizer) if scaler else optimizer.step()
-                if scaler:
-                    scaler.update()
-                optimizer.zero_grad(set_to_none=True)
-                scheduler.step()
+            loss = training_step(model, batch, optimizer, scheduler, scaler, config, device, precision)
             history.step_seconds.append(time.perf_counter() - began)
             history.losses.append(loss.item())
             history.learning_rates.append(scheduler.get_last_lr()[0])

@@ -224,6 +224,40 @@ def evaluate(model: torch.nn.Module, dataset, names: Sequence[str], collate_fn: 
     return {"loss": loss, **classification_metrics(truth, predicted, names)}
 
 
+def training_step(model: torch.nn.Module, batch: dict[str, torch.Tensor], optimizer: torch.optim.Optimizer,
+                  scheduler, scaler: "torch.amp.GradScaler | None", config: TrainConfig, device: torch.device,
+                  precision: Precision) -> torch.Tensor:
+    """One optimizer step on one batch (forward under autocast, backward, clip, step); returns the loss.
+
+    Shared by ``train`` and the other loops (``helpers.qa.train_qa``): the model computes its own loss.
+    """
+    require_module("model", model)
+    if not isinstance(batch, dict):
+        raise TypeError(f"batch must be a dict of tensors (the model's keyword arguments), got {type(batch).__name__}")
+    if not isinstance(config, TrainConfig):
+        raise TypeError(f"config must be a TrainConfig(...), got {type(config).__name__}")
+    flat = [name for name, value in batch.items() if not isinstance(value, torch.Tensor) or value.ndim == 0]
+    if not batch or flat:
+        raise ValueError(f"batch must map names to tensors with a batch dimension (B, ...), got "
+                         f"{'an empty dict' if not batch else repr(flat[0]) + ' without one'}")
+    with explain_oom(config.batch_size):
+        with _autocast(device, precision):
+            loss = model(**_to(batch, device)).loss
+        (scaler.scale(loss) if scaler else loss).backward()
+        if scaler:
+            scaler.unscale_(optimizer)  # clip the true gradients, not the scaled ones
+        if config.max_grad_norm is not None:
+            torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
+        scaler.step(optimizer) if scaler else optimizer.step()
+        if scaler:
+            scaler.update()
+        optimizer.zero_grad(set_to_none=True)
+        scheduler.step()
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)  # so that step times measure the step
+    return loss.detach()
+
+
 def train(model: torch.nn.Module, train_dataset, eval_dataset, config: TrainConfig, *,
           names: Sequence[str], collate_fn: Callable = stack_collate,
           param_groups: list[dict[str, Any]] | None = None,
@@ -271,21 +305,7 @@ def train(model: torch.nn.Module, train_dataset, eval_dataset, config: TrainConf
             if on_step is not None:
                 on_step(epoch * steps_per_epoch + index, epoch)
             began = time.perf_counter()
-            with explain_oom(config.batch_size):
-                with _autocast(device, precision):
-                    loss = model(**_to(batch, device)).loss
-                (scaler.scale(loss) if scaler else loss).backward()
-                if scaler:
-                    scaler.unscale_(optimizer)  # clip the true gradients, not the scaled ones
-                if config.max_grad_norm is not None:
-                    torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
-                scaler.step(optimizer) if scaler else optimizer.step()
-                if scaler:
-                    scaler.update()
-                optimizer.zero_grad(set_to_none=True)
-                scheduler.step()
-            if device.type == "cuda":
-                torch.cuda.synchronize(device)
+            loss = training_step(model, batch, optimizer, scheduler, scaler, config, device, precision)
             history.step_seconds.append(time.perf_counter() - began)
             history.losses.append(loss.item())
             history.learning_rates.append(scheduler.get_last_lr()[0])

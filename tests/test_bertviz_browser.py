@@ -11,7 +11,6 @@ Skipped when it is missing, except under CI (CI set), where a missing browser fa
 from __future__ import annotations
 
 import importlib.util
-import os
 import re
 from html.parser import HTMLParser
 from pathlib import Path
@@ -36,13 +35,7 @@ chromium = _load_chromium_module()
 
 @pytest.fixture(scope="module")
 def executable() -> str:
-    found = chromium.find_chromium()
-    if found is None:
-        message = f"Chromium is not installed; run `{chromium.INSTALL_LINE}`"
-        if os.environ.get("CI"):
-            pytest.fail(message + " (CI is set, so the browser test may not be skipped)")
-        pytest.skip(message)
-    return found
+    return chromium.require_chromium()
 
 
 @pytest.fixture(scope="module")

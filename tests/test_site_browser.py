@@ -40,13 +40,7 @@ chromium = _load("browser_chromium", Path(__file__).parent / "browser" / "chromi
 
 @pytest.fixture(scope="module")
 def executable() -> str:
-    found = chromium.find_chromium()
-    if found is None:
-        message = f"Chromium is not installed; run `{chromium.INSTALL_LINE}`"
-        if os.environ.get("CI"):
-            pytest.fail(message + " (CI is set, so the browser test may not be skipped)")
-        pytest.skip(message)
-    return found
+    return chromium.require_chromium()
 
 
 @pytest.fixture(scope="module")

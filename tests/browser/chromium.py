@@ -53,6 +53,19 @@ def find_chromium() -> str | None:
     return None
 
 
+def require_chromium() -> str:
+    """Chromium's path for a browser test: skip when it is missing, but fail under CI, which installs it."""
+    import pytest
+
+    found = find_chromium()
+    if found is None:
+        message = f"Chromium is not installed; run `{INSTALL_LINE}`"
+        if os.environ.get("CI"):
+            pytest.fail(message + " (CI is set, so the browser test may not be skipped)")
+        pytest.skip(message)
+    return found
+
+
 def with_recorder(document: str) -> str:
     """The HTML document with RECORDER as the first element of <head>."""
     if "<head>" not in document:
