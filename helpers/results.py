@@ -19,6 +19,17 @@ def _format(value: float) -> str:
     return f"{value:.4g}" if abs(value) < 1e4 else f"{value:,.0f}"
 
 
+def formatted(value: float, unit: str = "") -> str:
+    """A value as the notebooks show it: ``12.5%``, ``3 s``, ``0.4142``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
+        raise TypeError(f"value must be a number, got {type(value).__name__} ({value!r})")
+    if not math.isfinite(float(value)):
+        raise ValueError(f"value must be a finite number, got {float(value)}")
+    if not isinstance(unit, str):
+        raise TypeError(f"unit must be a string such as '%' or 's', got {type(unit).__name__}")
+    return f"{_format(float(value))}{(' ' + unit) if unit and unit != '%' else unit}"
+
+
 def result_bundle(name: str, value: float, unit: str = "") -> dict[str, Any]:
     """The display bundle for one result: a text line and its JSON twin."""
     if not isinstance(name, str) or not name.strip():
@@ -30,7 +41,7 @@ def result_bundle(name: str, value: float, unit: str = "") -> dict[str, Any]:
         raise ValueError(f"value must be a finite number, got {number} for {name!r}")
     if not isinstance(unit, str):
         raise TypeError(f"unit must be a string such as '%' or 's', got {type(unit).__name__}")
-    text = f"📊 {name}: {_format(number)}{(' ' + unit) if unit and unit != '%' else unit}"
+    text = f"📊 {name}: {formatted(number, unit)}"
     return {"text/plain": text, MIME_TYPE: {"name": name, "value": number, "unit": unit}}
 
 

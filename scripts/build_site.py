@@ -117,8 +117,7 @@ def key_results(notebook: nbformat.NotebookNode | None) -> list[dict]:
     """The notebook's reported results, each with the text the notebook showed for it."""
     found = results.collect(notebook) if notebook is not None else []
     for result in found:
-        text = results.result_bundle(result["name"], result["value"], result.get("unit", ""))["text/plain"]
-        result["text"] = text.split(": ", 1)[1]
+        result["text"] = results.formatted(result["value"], result.get("unit", ""))
     return found
 
 

@@ -148,6 +148,8 @@ CASES = [
     bad(results.result_bundle, "type", "value", "F1", "high"),
     bad(results.result_bundle, "range", "value", "F1", float("nan")),
     bad(results.report, "type", "unit", "F1", 0.5, unit=5),
+    bad(results.formatted, "type", "value", "12%"),
+    bad(results.formatted, "range", "value", float("inf")),
     bad(results.report, "range", "name", "", 0.5),
     bad(results.collect, "type", "notebook", 42),
     # --- encoder ---
@@ -438,6 +440,7 @@ NOT_APPLICABLE: dict[str, dict[str, str]] = {
     "checks.returned": {"shape": "the value may be anything: reporting it is the function's job"},
     "results.result_bundle": {"shape": "takes a name and one number"},
     "results.report": {"shape": "takes a name and one number"},
+    "results.formatted": {"shape": "takes one number and a unit"},
     "results.collect": {"shape": "reads whatever cells the notebook has",
                         "range": "a notebook without results gives an empty list"},
     "encoder.activation": {"shape": "takes a name"},

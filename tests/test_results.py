@@ -13,6 +13,11 @@ def test_bundle_has_text_and_json_twins():
     assert bundle[results.MIME_TYPE] == {"name": "validation F1", "value": 71.25, "unit": "%"}
 
 
+def test_a_colon_in_the_name_does_not_change_the_value_shown():
+    assert results.formatted(0.08942) == "0.08942"
+    assert results.result_bundle("'bank': cosine gap", 0.08942)["text/plain"] == "📊 'bank': cosine gap: 0.08942"
+
+
 def test_units_other_than_percent_get_a_space():
     assert results.result_bundle("run time", 12.0, unit="s")["text/plain"] == "📊 run time: 12 s"
 
