@@ -30,7 +30,7 @@ from __future__ import annotations
 import contextlib
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import torch
 from torch.utils.data import DataLoader
@@ -232,7 +232,7 @@ def training_step(model: torch.nn.Module, batch: dict[str, torch.Tensor], optimi
     Shared by ``train`` and the other loops (``helpers.qa.train_qa``): the model computes its own loss.
     """
     require_module("model", model)
-    if not isinstance(batch, dict):
+    if not isinstance(batch, Mapping):  # a dict, or a tokenizer's BatchEncoding
         raise TypeError(f"batch must be a dict of tensors (the model's keyword arguments), got {type(batch).__name__}")
     if not isinstance(config, TrainConfig):
         raise TypeError(f"config must be a TrainConfig(...), got {type(config).__name__}")

@@ -182,3 +182,27 @@ def test_out_of_memory_is_explained():
     with pytest.raises(KeyError):  # other errors pass through unchanged
         with explain_oom(batch_size=32):
             raise KeyError("x")
+
+
+def test_training_step_takes_a_tokenizer_batch_encoding():
+    """Collators such as DataCollatorWithPadding return a BatchEncoding (a Mapping, not a dict)."""
+    from transformers import BatchEncoding
+
+    from helpers.device import pick_precision
+    from helpers.training import TrainConfig, linear_schedule, training_step
+
+    class Scorer(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.linear = torch.nn.Linear(3, 1)
+
+        def forward(self, features, labels):
+            return type("Out", (), {"loss": torch.nn.functional.mse_loss(self.linear(features).squeeze(-1), labels)})()
+
+    model, device = Scorer(), torch.device("cpu")
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    batch = BatchEncoding({"features": torch.ones(4, 3), "labels": torch.zeros(4)})
+    before = model.linear.weight.detach().clone()
+    loss = training_step(model, batch, optimizer, linear_schedule(optimizer, 0, 10), None, TrainConfig(),
+                         device, pick_precision(device))
+    assert loss.ndim == 0 and not torch.equal(before, model.linear.weight)
