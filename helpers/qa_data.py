@@ -1,7 +1,7 @@
 """Extractive question answering data for notebook 08: a SQuAD v1.1-schema set built offline.
 
 No QA dataset exists offline, so the course makes one from **real news text**: the
-349 Australian news articles (2001-2002) shipped with gensim's test data
+343 distinct Australian news articles (2001-2002) shipped with gensim's test data
 (``lee_background.cor`` and ``lee.cor``, asset ``gensim-data``). Each article is cut
 into passages of a few consecutive sentences (``PASSAGE_WORDS`` words at most), and
 questions are made **by code** from the passage's own sentences, by template

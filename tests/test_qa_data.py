@@ -88,3 +88,11 @@ def test_passages_and_split_reject_bad_arguments():
     with pytest.raises(ValueError, match="split"):
         qa_data.question_kinds("test")
     assert qa_data._split_of("lee-000") == qa_data._split_of("lee-000") in ("train", "validation")
+
+
+def test_the_source_is_the_343_distinct_lee_news_articles_the_notebook_names():
+    """Notebook 08 says the questions come from 343 distinct articles (300 + 50 lines, 7 repeated)."""
+    from helpers import assets
+
+    articles = qa_data._read_articles(assets.path("gensim-data"))
+    assert len(articles) == 350 and len(set(articles)) == 343
