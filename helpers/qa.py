@@ -21,16 +21,13 @@
 """
 from __future__ import annotations
 
-import time
 from typing import Any, Callable, Sequence
 
 import numpy as np
 import torch
 
-from . import checkpoints
-from .device import pick_device, pick_precision, seed_everything
-from .training import History, TrainConfig, _autocast, _to, default_param_groups, explain_oom, \
-    linear_schedule, make_loader, training_step
+from .device import pick_precision
+from .training import History, TrainConfig, _autocast, _to, explain_oom, train
 
 CLS_INDEX = 0  # a window without the answer points both its start and its end here
 
@@ -207,49 +204,18 @@ def postprocess(examples: dict[str, list], features: dict[str, list], start_logi
 
 def train_qa(model: torch.nn.Module, features: dict[str, list], config: TrainConfig, collate_fn: Callable,
              device: torch.device | str | None = None) -> History:
-    """``helpers.training.train``'s loop for a QA model: AdamW, warm-up then linear decay,
-    autocast, clipping, one checkpoint per epoch (``config.checkpoint_dir``) and ``resume``.
+    """Fine-tune a QA model on ``prepare_train_features``' windows with ``helpers.training.train``.
 
     The loss is the model's own: the mean of the cross-entropies of the start and of the end
-    position. No evaluation inside the loop (QA needs post-processing: see ``postprocess``).
+    position. No evaluation inside the loop (QA needs post-processing: see ``postprocess``);
+    checkpoints and ``resume`` work as in ``train``.
     """
-    from tqdm.auto import tqdm
-
     _check_columns("features", features, ("input_ids",))
     rows = _as_rows(features)
     if not rows or "start_positions" not in rows[0]:
         raise ValueError("features must come from prepare_train_features (with start_positions), got "
                          f"{sorted(features)}")
-    device = torch.device(device) if device is not None else pick_device()
-    precision = pick_precision(device)
-    model.to(device)
-    seed_everything(config.seed)
-    optimizer = torch.optim.AdamW(default_param_groups(model, config.weight_decay), lr=config.learning_rate)
-    steps_per_epoch = -(-len(rows) // config.batch_size)
-    total = steps_per_epoch * config.epochs
-    scheduler = linear_schedule(optimizer, round(config.warmup_ratio * total), total)
-    scaler = torch.amp.GradScaler(device.type) if precision.use_grad_scaler else None  # fp16 only
-    history, start = History(), 0
-    found = checkpoints.latest_checkpoint(config.checkpoint_dir) if config.resume else None
-    if found is not None:
-        start, saved = checkpoints.load_checkpoint(found, model, optimizer, scheduler, scaler)
-        history = History(**saved)
-    last = min(config.epochs, config.stop_after_epoch or config.epochs)
-    bar = tqdm(total=(last - start) * steps_per_epoch, disable=not config.progress, desc="training")
-    for epoch in range(start, last):
-        model.train()
-        for batch in make_loader(rows, config.batch_size, collate_fn, shuffle=True, seed=config.seed + epoch):
-            began = time.perf_counter()
-            loss = training_step(model, batch, optimizer, scheduler, scaler, config, device, precision)
-            history.step_seconds.append(time.perf_counter() - began)
-            history.losses.append(loss.item())
-            history.learning_rates.append(scheduler.get_last_lr()[0])
-            bar.update()
-        if config.checkpoint_dir:
-            checkpoints.save_checkpoint(config.checkpoint_dir, epoch + 1, model, optimizer, scheduler,
-                                        history.to_dict(), scaler)
-    bar.close()
-    return history
+    return train(model, rows, None, config, collate_fn=collate_fn, device=device)
 
 
 def _answer_type(text: str) -> str:

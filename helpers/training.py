@@ -229,7 +229,7 @@ def training_step(model: torch.nn.Module, batch: dict[str, torch.Tensor], optimi
                   precision: Precision) -> torch.Tensor:
     """One optimizer step on one batch (forward under autocast, backward, clip, step); returns the loss.
 
-    Shared by ``train`` and the other loops (``helpers.qa.train_qa``): the model computes its own loss.
+    The step of ``train``, public for a loop of your own: the model computes its own loss.
     """
     require_module("model", model)
     if not isinstance(batch, Mapping):  # a dict, or a tokenizer's BatchEncoding
@@ -259,21 +259,28 @@ def training_step(model: torch.nn.Module, batch: dict[str, torch.Tensor], optimi
 
 
 def train(model: torch.nn.Module, train_dataset, eval_dataset, config: TrainConfig, *,
-          names: Sequence[str], collate_fn: Callable = stack_collate,
+          names: Sequence[str] | None = None, collate_fn: Callable = stack_collate,
           param_groups: list[dict[str, Any]] | None = None,
           on_step: Callable[[int, int], Any] | None = None, device: torch.device | None = None) -> History:
     """Train ``model`` for ``config.epochs`` epochs; evaluate after each; return the History.
 
-    ``on_step(step, epoch)`` runs before every step (e.g. ``freezing.GradualUnfreezer``).
+    ``eval_dataset`` (with the class ``names``) is evaluated as classification after every epoch;
+    ``None`` skips evaluation, for models whose outputs need their own post-processing (QA's
+    spans: ``helpers.qa.train_qa``). ``on_step(step, epoch)`` runs before every step (e.g.
+    ``freezing.GradualUnfreezer``).
     """
     from tqdm.auto import tqdm
 
     require_module("model", model)
     require_dataset("train_dataset", train_dataset)
-    require_dataset("eval_dataset", eval_dataset)
     if not isinstance(config, TrainConfig):
         raise TypeError(f"config must be a TrainConfig(...), got {type(config).__name__}")
-    require_strings("names", names, min_length=2)
+    if eval_dataset is not None:
+        require_dataset("eval_dataset", eval_dataset)
+        if names is None:
+            raise ValueError("names must be the class names (e.g. ['ham', 'spam']) to evaluate eval_dataset, "
+                             "got None; pass eval_dataset=None to train without evaluation")
+        require_strings("names", names, min_length=2)
     require_callable("collate_fn", collate_fn)
     if on_step is not None:
         require_callable("on_step", on_step)
@@ -311,8 +318,9 @@ def train(model: torch.nn.Module, train_dataset, eval_dataset, config: TrainConf
             history.learning_rates.append(scheduler.get_last_lr()[0])
             bar.update()
             bar.set_postfix(loss=f"{loss.item():.3f}")
-        history.evals.append({"epoch": epoch + 1, **evaluate(model, eval_dataset, names, collate_fn,
-                                                              config.eval_batch_size)})
+        if eval_dataset is not None:
+            history.evals.append({"epoch": epoch + 1, **evaluate(model, eval_dataset, names, collate_fn,
+                                                                  config.eval_batch_size)})
         if device.type == "cuda":
             history.peak_memory_bytes = max(history.peak_memory_bytes or 0, torch.cuda.max_memory_allocated(device))
         if config.checkpoint_dir:

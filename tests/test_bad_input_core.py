@@ -251,6 +251,7 @@ CASES = [
     bad(training.evaluate, "range", "names", LINEAR, [{}], ["ham"]),
     bad(training.train, "type", "config", LINEAR, [{}], [{}], {"epochs": 1}, names=["a", "b"]),
     bad(training.train, "range", "train_dataset", LINEAR, [], [{}], training.TrainConfig(), names=["a", "b"]),
+    bad(training.train, "range", "names", LINEAR, [{}], [{}], training.TrainConfig()),  # evaluating needs names
     bad(training.plot_history, "type", "history", {"losses": [1.0]}),
     # --- freezing ---
     bad(freezing.parameter_report, "type", "model", "bert"),

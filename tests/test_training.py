@@ -53,6 +53,20 @@ def test_training_learns_and_records_everything():
     assert plot_history(history).get_xlabel() == "optimizer step"
 
 
+def test_training_without_an_eval_dataset_skips_evaluation_and_still_learns():
+    model = tiny_bert()
+    before = evaluate(model, VALID, NAMES)
+    history = train(model, TRAIN, None, config(epochs=4), device="cpu")
+    assert history.evals == [] and len(history.losses) == 4 * 6
+    assert evaluate(model, VALID, NAMES)["loss"] < before["loss"]
+    plot_history(history)  # a loss curve without validation points
+
+
+def test_an_eval_dataset_needs_class_names():
+    with pytest.raises(ValueError, match="names .*eval_dataset=None"):
+        train(tiny_bert(), TRAIN, VALID, config(), device="cpu")
+
+
 def test_resumed_run_matches_an_uninterrupted_one(tmp_path):
     straight = tiny_bert()
     full = train(straight, TRAIN, VALID, config(), names=NAMES, device="cpu")
