@@ -13,6 +13,10 @@ LAB_ARGS ?=
 # Jupyter refuses to start as root (containers, Colab-like VMs, CI) unless told
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 CELL_TIMEOUT ?= 600
+# a folder for JUnit XML reports of the three test stages (unit.xml, notebooks.xml, site.xml); none when empty
+JUNIT_DIR ?=
+junit = $(if $(JUNIT_DIR),--junitxml=$(JUNIT_DIR)/$(1).xml)
+RUNS ?= 3
 TEST_ENV := TUTORIAL_SCALE=tiny TUTORIAL_SOURCE=offline HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 \
 	MPLBACKEND=Agg PYTHONPATH=$(CURDIR)/tests/netguard$(if $(PYTHONPATH),:$(PYTHONPATH)) TUTORIAL_NETWORK_GUARD=1
 # Notebook kernels draw their plots inline (so a broken plot fails, and the site shows them). Each
@@ -28,11 +32,12 @@ SITE_ENV := TUTORIAL_SCALE=$(SITE_SCALE) TUTORIAL_SOURCE=$(SITE_SOURCE) \
 # run a stage and say how long it took
 timed = start=$$(date +%s); $(2) || exit $$?; echo "== $(1): $$(( $$(date +%s) - start )) s"
 
-.PHONY: help lab test test-unit test-notebooks test-site slides site assets install clean
+.PHONY: help lab test test-unit test-notebooks test-site test-repeat slides site assets install clean
 
 help:
 	@echo "make lab    set up (first time) and open the course in JupyterLab"
 	@echo "make test   set up (first time) and run every test and notebook, offline"
+	@echo "make test-repeat  the whole suite RUNS=3 times in a row; each run must give the same result"
 	@echo "make slides static reveal.js slides of every notebook, offline (build/slides/)"
 	@echo "make site   the course as a static site, offline (build/site/); runs the notebooks not yet run"
 	@echo "make assets prepare the offline models and datasets (.assets/)"
@@ -58,18 +63,22 @@ lab: assets
 test: test-unit test-notebooks test-site
 
 test-unit: assets
-	@$(call timed,unit tests,$(TEST_ENV) $(PY) -m pytest tests -p no:cacheprovider --ignore=tests/test_site_browser.py)
+	@$(call timed,unit tests,$(TEST_ENV) $(PY) -m pytest tests -p no:cacheprovider --ignore=tests/test_site_browser.py $(call junit,unit))
 
 test-notebooks: assets
 	@rm -rf $(EXECUTED)
 	@$(call timed,notebooks,$(TEST_ENV) $(NOTEBOOK_ENV) $(PY) -m pytest notebooks -p no:cacheprovider \
 	  --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=$(CELL_TIMEOUT) --durations=5 \
-	  --run-twice --save-executed $(EXECUTED))
+	  --run-twice --save-executed $(EXECUTED) $(call junit,notebooks))
 
 test-site: assets
 	@$(call timed,site,$(TEST_ENV) $(PY) scripts/build_site.py --no-execute)
 	@$(call timed,site in a browser,$(TEST_ENV) COURSE_SITE_DIR=$(CURDIR)/build/site $(PY) -m pytest \
-	  tests/test_site_browser.py -p no:cacheprovider)
+	  tests/test_site_browser.py -p no:cacheprovider $(call junit,site))
+
+# the whole suite RUNS times in a row, each compared with the first (scripts/repeat_suite.py)
+test-repeat: assets
+	@$(PY) scripts/repeat_suite.py --runs $(RUNS)
 
 slides: assets
 	@$(call timed,slides,$(PY) scripts/build_slides.py)

@@ -27,7 +27,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from helpers.results import MIME_TYPE as RESULT_MIME  # noqa: E402  (the reported results' JSON type)
+from helpers.results import MACHINE_UNITS, MIME_TYPE as RESULT_MIME  # noqa: E402  (the reported results' JSON type)
 
 _notebook_seconds: dict[str, float] = defaultdict(float)
 _started = time.perf_counter()
@@ -70,7 +70,6 @@ def _report_artifacts(terminalreporter) -> None:
 # pass runs in the kernel the first pass left behind, exactly as a learner's second "Run All".
 # ---------------------------------------------------------------------------------------------
 RERUN_SUFFIX = " (run 2)"
-TIME_UNITS = {"s", "ms", "µs", "min", "h", "tokens/s", "examples/s", "it/s", "MB", "MiB", "GB", "GiB"}
 CHECK_LINE = re.compile(r"^(?:✅|❌|✏️) Exercise \S+: .*$", re.M)
 
 
@@ -169,7 +168,7 @@ def compare_runs(first: list, second: list, rel_tol: float = 1e-4) -> str | None
     if [r["name"] for r in results_1] != [r["name"] for r in results_2]:
         return f"reported results {[r['name'] for r in results_1]} then {[r['name'] for r in results_2]}"
     for one, two in zip(results_1, results_2):
-        if one.get("unit") in TIME_UNITS:
+        if one.get("unit") in MACHINE_UNITS:
             continue  # times and memory depend on the machine's load, not on the notebook
         if not math.isclose(one["value"], two["value"], rel_tol=rel_tol, abs_tol=1e-9):
             return f"{one['name']} was {one['value']} and then {two['value']}"

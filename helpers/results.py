@@ -11,6 +11,8 @@ import math
 from typing import Any, Iterable
 
 MIME_TYPE = "application/vnd.course.result+json"
+# units of results that measure the machine (its speed, its memory), not the notebook: two runs may differ
+MACHINE_UNITS = frozenset({"s", "ms", "µs", "min", "h", "tokens/s", "examples/s", "it/s", "MB", "MiB", "GB", "GiB"})
 
 
 def _format(value: float) -> str:
