@@ -48,7 +48,9 @@ def _notebook(number: str, title: str, promise: str, reported: list[tuple[str, f
     code.outputs = [nbformat.v4.new_output("display_data", data=results.result_bundle(*r)) for r in reported]
     code.outputs.append(nbformat.v4.new_output("display_data", data={"image/png": _png(), "text/plain": "<Figure>"}))
     notebook.cells = [nbformat.v4.new_markdown_cell(f"# {number} · {title}\n\n**{promise}**\n\n$$a^2 + b^2 = c^2$$"),
-                      nbformat.v4.new_markdown_cell("## 1 · Section\n\nInline math $\\sqrt{d_k}$."), code]
+                      nbformat.v4.new_markdown_cell("## 1 · Section\n\nInline math $\\sqrt{d_k}$."), code,
+                      nbformat.v4.new_markdown_cell("**Instructor notes**: ask the room why.",
+                                                    metadata={"tags": ["instructor-notes"]})]
     return notebook
 
 
@@ -132,6 +134,13 @@ def test_notebook_pages_show_outputs_math_and_navigation(site):
     assert "$$a^2 + b^2 = c^2$$" in alpha and "static/mathjax/tex-chtml-full.js" in alpha
     assert re.search(r'<a (?=[^>]*rel="next")(?=[^>]*href="02_beta.html")', alpha) and 'rel="prev"' not in alpha
     assert "not executed for this build" in gamma and "<img" not in gamma
+
+
+def test_instructor_notes_are_folded_and_nothing_else_is(site):
+    alpha = site["pages"]["01_alpha"]
+    folded = re.findall(r'<details class="course-instructor-notes">(.*?)</details>', alpha, flags=re.DOTALL)
+    assert len(folded) == 1 and "ask the room why" in folded[0]
+    assert "Inline math" not in folded[0] and alpha.count("<details") == 1
 
 
 def test_no_page_loads_anything_from_the_network(site):
