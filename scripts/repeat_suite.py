@@ -134,7 +134,7 @@ def report(runs: list[Run], found: list[str]) -> str:
     for name in sorted(runs[0].notebooks):
         seconds = [run.notebooks.get(name, {}).get("seconds") for run in runs]
         results = "; ".join(f"{r['name']} {formatted(r['value'], r.get('unit', ''))}"
-                            for r in runs[0].notebooks[name]["results"])
+                            for r in runs[0].notebooks[name]["results"]).replace("|", "\\|")  # not a column
         lines.append(f"| {name} | " + " | ".join("–" if s is None else f"{s:.1f}" for s in seconds)
                      + f" | {results} |")
     same, total = bit_identical(runs)

@@ -94,6 +94,11 @@ def test_report_states_the_verdict_times_and_differences():
     assert "the runs differ or failed" in differ and "- unit:t::a: passed in run 1, failed in run 2" in differ
 
 
+def test_a_bar_in_a_result_name_does_not_break_the_table():
+    shown = repeat_suite.report([run(1, results=[result("max |ours - PyTorch|", 0.0)]), run(2)], [])
+    assert "| max \\|ours - PyTorch\\| 0 |" in shown
+
+
 def test_fewer_than_two_runs_is_refused(capsys):
     import pytest
 
