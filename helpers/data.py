@@ -32,14 +32,13 @@ import email.policy
 import hashlib
 import html
 import json
-import numbers
 import re
 import shutil
 from pathlib import Path
 
 from .errors import TutorialError
 from .validation import (require_bool, require_callable, require_dataset, require_int, require_path,
-                         require_sequence, require_str, require_strings)
+                         require_sequence, require_split_indices, require_str, require_strings)
 
 LABEL_NAMES = ("ham", "spam")
 SPAM_GROUPS = ("spam-1", "spam-2")
@@ -160,12 +159,7 @@ def to_dataset_dict(texts: list[str], labels: list[int], splits: dict[str, list[
     from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
 
     _require_texts_labels(texts, labels)
-    if not isinstance(splits, dict):
-        raise TypeError(f"splits must be a dict of split name -> indices, got {type(splits).__name__}")
-    for split, idx in splits.items():
-        outside = [i for i in idx if not (isinstance(i, numbers.Integral) and 0 <= i < len(texts))]
-        if outside:
-            raise ValueError(f"splits[{split!r}] must hold indices from 0 to {len(texts) - 1}, got {outside[:3]}")
+    require_split_indices("splits", splits, len(texts))
     require_strings("names", names, min_length=2)
     features = Features({"text": Value("string"), "label": ClassLabel(names=list(names))})
     return DatasetDict({

@@ -23,7 +23,6 @@ Both sources become a ``datasets.DatasetDict`` with the splits ``train``,
 """
 from __future__ import annotations
 
-import numbers
 import random
 import re
 from collections import Counter
@@ -31,7 +30,8 @@ from pathlib import Path
 from typing import Iterable, Sequence
 
 from .errors import TutorialError
-from .validation import require_callable, require_int, require_path, require_str, require_strings
+from .validation import (require_callable, require_int, require_path, require_split_indices, require_str,
+                         require_strings)
 
 SOURCE_LANGUAGE = "en"
 SPLIT_SEED = 0
@@ -171,12 +171,7 @@ def to_dataset_dict(pairs: Sequence[tuple[str, str]], target_language: str,
         raise ValueError(f"pairs must hold (English, translation) pairs of 2 strings, got "
                          f"{next(p for p in pairs if len(p) != 2)!r}")
     require_str("target_language", target_language)
-    if not isinstance(splits, dict):
-        raise TypeError(f"splits must be a dict of split name -> indices, got {type(splits).__name__}")
-    for name, indices in splits.items():
-        outside = [i for i in indices if not (isinstance(i, numbers.Integral) and 0 <= i < len(pairs))]
-        if outside:
-            raise ValueError(f"splits[{name!r}] must hold indices from 0 to {len(pairs) - 1}, got {outside[:3]}")
+    require_split_indices("splits", splits, len(pairs))
 
     def rows(indices: Iterable[int]) -> dict[str, list]:
         return {"translation": [{SOURCE_LANGUAGE: pairs[i][0], target_language: pairs[i][1]} for i in indices]}

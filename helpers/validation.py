@@ -101,6 +101,17 @@ def require_sequence(name: str, value: Any, *, min_length: int = 0) -> Sequence:
     return value
 
 
+def require_split_indices(name: str, value: Any, size: int) -> dict[str, Sequence[int]]:
+    """A dict of split name -> row indices, each index in 0 .. size - 1 (e.g. ``{"train": [0, 2]}``)."""
+    if not isinstance(value, dict):
+        raise TypeError(f"{name} must be a dict of split name -> indices, got {type(value).__name__}")
+    for split, indices in value.items():
+        outside = [i for i in indices if not (isinstance(i, numbers.Integral) and 0 <= i < size)]
+        if outside:
+            raise ValueError(f"{name}[{split!r}] must hold indices from 0 to {size - 1}, got {outside[:3]}")
+    return value
+
+
 def require_path(name: str, value: Any) -> Path:
     if not isinstance(value, (str, os.PathLike)) or isinstance(value, str) and not value:
         raise TypeError(f"{name} must be a folder or file path (str or pathlib.Path), got "

@@ -69,6 +69,9 @@ CASES = [
     bad(validation.require_strings, "range", "texts", "texts", [], min_length=1),
     bad(validation.require_sequence, "type", "items", "items", 5),
     bad(validation.require_sequence, "range", "items", "items", [], min_length=1),
+    bad(validation.require_split_indices, "type", "splits", "splits", [[0, 1]], 3),
+    bad(validation.require_split_indices, "shape", "splits", "splits", {"train": [0, 3]}, 3),  # row 3 of 3
+    bad(validation.require_split_indices, "range", "splits", "splits", {"test": [-1]}, 3),
     bad(validation.require_path, "type", "folder", "folder", 5),
     bad(validation.require_callable, "type", "fn", "fn", 5),
     bad(validation.require_module, "type", "model", "model", "bert"),
