@@ -1,11 +1,12 @@
 """helpers.attribution: gradient x input by hand and by finite differences, attention rows, Spearman vs scipy."""
-import numpy as np
 import pytest
 import torch
 from scipy.stats import spearmanr
 from torch import nn
-from transformers import BertConfig, BertForSequenceClassification
+from transformers import BertForSequenceClassification
 from types import SimpleNamespace
+
+import tiny_models
 
 from helpers.attribution import cls_attention, gradient_x_input, rank_correlation, removal_effect
 
@@ -28,11 +29,7 @@ class SumModel(nn.Module):
 
 
 def tiny_bert(eager: bool = False) -> BertForSequenceClassification:
-    torch.manual_seed(0)
-    config = BertConfig(vocab_size=30, hidden_size=16, num_hidden_layers=2, num_attention_heads=2,
-                        intermediate_size=32, max_position_embeddings=16, num_labels=2,
-                        attn_implementation="eager" if eager else None)
-    return BertForSequenceClassification(config).eval()
+    return tiny_models.tiny_bert(layers=2, num_labels=2, eager=eager).eval()
 
 
 def test_gradient_x_input_of_a_linear_model_by_hand():

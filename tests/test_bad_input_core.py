@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from bad_input import assert_rejects, bad, case_id
+from tiny_models import tiny_bert
 from helpers import (assets, attention, bert_encoder, bert_inspect, bertviz_offline, checkpoints, checks,
                      classification, config, data, device, encoder, freezing, results, seq2seq, seq2seq_metrics,
                      summarization_data, training, translation_data, validation, viz)
@@ -44,12 +45,7 @@ def _model():
 
 
 def _bert():
-    from transformers import BertConfig, BertForSequenceClassification
-
-    torch.manual_seed(0)
-    return BertForSequenceClassification(BertConfig(vocab_size=20, hidden_size=8, num_hidden_layers=2,
-                                                    num_attention_heads=2, intermediate_size=16,
-                                                    max_position_embeddings=16, num_labels=2))
+    return tiny_bert(vocab_size=20, hidden_size=8, layers=2, num_labels=2)
 
 
 MODEL, BERT = _model(), _bert()

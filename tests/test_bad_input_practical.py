@@ -2,18 +2,15 @@
 import pytest
 from datasets import Dataset
 import torch
-from transformers import BertConfig, BertForSequenceClassification
+from transformers import BertForSequenceClassification
 
 from helpers import attribution, augment, bias_probe, calibration, compute
 from bad_input import assert_rejects, bad, case_id
+from tiny_models import tiny_bert
 
 
 def _tiny(eager: bool = False) -> BertForSequenceClassification:
-    torch.manual_seed(0)
-    config = BertConfig(vocab_size=30, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                        intermediate_size=32, max_position_embeddings=16, num_labels=2,
-                        attn_implementation="eager" if eager else None)
-    return BertForSequenceClassification(config).eval()
+    return tiny_bert(num_labels=2, eager=eager).eval()
 
 
 MODEL, EAGER = _tiny(), _tiny(eager=True)

@@ -1,17 +1,16 @@
 """helpers.classification: probabilities match the logits, mistakes are ranked, padding is counted right."""
 import pytest
 import torch
-from transformers import BertConfig, BertForSequenceClassification
+from transformers import BertForSequenceClassification
+
+from tiny_models import tiny_bert
 
 from helpers.classification import most_confident_mistakes, padded_tokens, predict_proba, seconds_per_batch
 from helpers.training import stack_collate
 
 
 def tiny_model() -> BertForSequenceClassification:
-    torch.manual_seed(0)
-    config = BertConfig(vocab_size=30, hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
-                        intermediate_size=32, max_position_embeddings=16, num_labels=3)
-    return BertForSequenceClassification(config).eval()
+    return tiny_bert(num_labels=3).eval()
 
 
 def dataset(n: int = 10, length: int = 6) -> list[dict]:

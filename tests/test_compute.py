@@ -2,17 +2,17 @@
 import pytest
 import torch
 from torch import nn
-from transformers import BertConfig, BertModel
+from transformers import BertModel
+
+import tiny_models
 
 from helpers.compute import (activation_bytes, flops_per_token, matmul_parameters, measure_flops, state_bytes,
                              training_memory)
 
 
 def tiny_bert() -> BertModel:
-    torch.manual_seed(0)
-    config = BertConfig(vocab_size=50, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-                        intermediate_size=64, max_position_embeddings=64, attn_implementation="eager")
-    return BertModel(config, add_pooling_layer=False).eval()
+    return tiny_models.tiny_bert(BertModel, vocab_size=50, hidden_size=32, layers=2, heads=4, positions=64,
+                                 eager=True, model_kwargs={"add_pooling_layer": False}).eval()
 
 
 def test_a_linear_layer_costs_two_flops_per_weight():

@@ -5,7 +5,9 @@ import random
 import numpy as np
 import pytest
 import torch
-from transformers import AutoTokenizer, BertConfig, BertForQuestionAnswering, DataCollatorWithPadding
+from transformers import AutoTokenizer, BertForQuestionAnswering, DataCollatorWithPadding
+
+from tiny_models import tiny_bert
 
 from helpers import assets, checkpoints, qa
 from helpers.metrics import normalize_answer
@@ -90,10 +92,7 @@ def test_postprocess_picks_the_best_window():
 
 
 def tiny_qa_model(seed: int = 0) -> BertForQuestionAnswering:
-    torch.manual_seed(seed)
-    config = BertConfig(vocab_size=20, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-                        intermediate_size=64, max_position_embeddings=16)
-    return BertForQuestionAnswering(config)
+    return tiny_bert(BertForQuestionAnswering, seed=seed, vocab_size=20, hidden_size=32, layers=2, heads=4)
 
 
 def marker_features(n: int, seed: int) -> dict[str, list]:

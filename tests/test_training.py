@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 import torch
 from datasets import Dataset
-from transformers import BertConfig, BertForSequenceClassification
+from transformers import BertForSequenceClassification
+
+import tiny_models
 
 from helpers import checkpoints, freezing
 from helpers.training import (History, TrainConfig, evaluate, linear_schedule, make_loader, plot_history,
@@ -16,10 +18,7 @@ NAMES = ["low", "high"]
 
 
 def tiny_bert(seed: int = 0) -> BertForSequenceClassification:
-    torch.manual_seed(seed)
-    config = BertConfig(vocab_size=20, hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-                        intermediate_size=64, max_position_embeddings=16, num_labels=2)
-    return BertForSequenceClassification(config)
+    return tiny_models.tiny_bert(seed=seed, vocab_size=20, hidden_size=32, layers=2, heads=4, num_labels=2)
 
 
 def parity_data(n: int, seed: int) -> Dataset:
