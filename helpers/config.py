@@ -80,8 +80,10 @@ SIZES: dict[str, dict[str, int | float]] = {
              # seq2seq (notebooks 07, 09): decoder layers kept (0 = all), freeze encoder + embeddings, ...
              "s2s_decoder_layers": 2, "s2s_freeze": 1, "s2s_batch_size": 8,
              "s2s_warm_start_learning_rate": 5e-4, "s2s_pretrained_learning_rate": 5e-5,
-             "mt_max_length": 24, "mt_steps": 150, "mt_eval_examples": 0,
-             "sum_max_source_length": 128, "sum_max_target_length": 24, "sum_steps": 100, "sum_eval_examples": 0,
+             # evaluation caps: above the offline splits' sizes (so offline runs use them whole), and
+             # small enough that tiny x hub (opus_books, CNN/DailyMail, SQuAD) stays a CPU-sized run
+             "mt_max_length": 24, "mt_steps": 150, "mt_eval_examples": 300,
+             "sum_max_source_length": 128, "sum_max_target_length": 24, "sum_steps": 100, "sum_eval_examples": 300,
              # notebook 04: two tiny models pre-trained from scratch, then the encoder adapted
              "pretrain_layers": 2, "pretrain_hidden": 64, "pretrain_heads": 4, "pretrain_context": 64,
              "pretrain_batch_size": 16, "pretrain_steps": 900, "pretrain_vocab_size": 2048, "adapt_steps": 15,
@@ -93,7 +95,7 @@ SIZES: dict[str, dict[str, int | float]] = {
              "ft_max_length": 128, "ft_train_examples": 800, "ft_batch_size": 16, "ft_epochs": 1,
              "ft_learning_rate": 2e-4, "ft_demo_examples": 64, "ft_demo_epochs": 8,
              # notebook 08: extractive QA (window tokens, overlap, questions trained on (0 = all), ...)
-             "qa_max_length": 192, "qa_stride": 64, "qa_train_examples": 0, "qa_eval_examples": 0,
+             "qa_max_length": 192, "qa_stride": 64, "qa_train_examples": 1000, "qa_eval_examples": 500,
              "qa_batch_size": 8, "qa_epochs": 1, "qa_learning_rate": 3e-4, "qa_freeze_layers": 3,
              # notebook 10: tokens per email, train/validation/test emails, least examples seen per run, ...
              "practical_max_length": 48, "practical_train_examples": 320, "practical_eval_examples": 192,
