@@ -15,8 +15,8 @@ from typing import Any, Mapping, Sequence
 import torch
 
 from .errors import ShapeError, TutorialError
-from .validation import (require_callable, require_int, require_model, require_sequence, require_str,
-                         require_strings, require_tensor)
+from .validation import (require_callable, require_dataset, require_int, require_model, require_sequence,
+                         require_str, require_strings, require_tensor)
 from .viz import as_layers_heads
 
 
@@ -132,6 +132,38 @@ def sentence_embeddings(model: Any, tokenizer: Any, texts: Sequence[str],
                        return_tensors="pt").to(model.device)
     hidden = model(**inputs).last_hidden_state  # (N, T, D)
     return mean_pool(hidden, inputs["attention_mask"]).cpu()  # (N, D)
+
+
+@torch.no_grad()
+def pooled_features(encoder: Any, dataset: Any, collate_fn: Any, layers: Sequence[int] | None = None,
+                    batch_size: int = 64) -> dict[int, Any]:
+    """{layer k: (N, D) numpy array} of mean-pooled hidden states, from one pass of ``encoder``.
+
+    Layer 0 is the embeddings' output and layer L the last (``layers=None``: the last only), so
+    one pass gives the features of every depth. ``dataset`` holds tokenized examples (a ``label``
+    or ``labels`` is dropped); ``collate_fn`` pads a list of them (``DataCollatorWithPadding``).
+    """
+    require_model("encoder", encoder)
+    require_dataset("dataset", dataset)
+    require_callable("collate_fn", collate_fn)
+    require_int("batch_size", batch_size, minimum=1)
+    depth = encoder.config.num_hidden_layers
+    layers = [depth] if layers is None else list(require_sequence("layers", layers, min_length=1))
+    outside = [k for k in layers if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= depth]
+    if outside:
+        raise ValueError(f"layers must be layer numbers from 0 to {depth}, got {outside}")
+    was_training, device = encoder.training, next(encoder.parameters()).device
+    encoder.eval()
+    found: dict[int, list[torch.Tensor]] = {k: [] for k in layers}
+    for start in range(0, len(dataset), batch_size):
+        rows = [{key: value for key, value in dataset[i].items() if key not in ("label", "labels")}
+                for i in range(start, min(start + batch_size, len(dataset)))]
+        batch = {key: value.to(device) for key, value in collate_fn(rows).items()}
+        hidden = encoder(**batch, output_hidden_states=True).hidden_states  # (L + 1) x (B, T, D)
+        for k in layers:
+            found[k].append(mean_pool(hidden[k], batch["attention_mask"]).cpu())  # (B, D)
+    encoder.train(was_training)
+    return {k: torch.cat(parts).numpy() for k, parts in found.items()}
 
 
 PATTERNS = ("to [CLS]", "to [SEP]", "previous token", "next token", "same token")

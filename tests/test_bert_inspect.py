@@ -109,6 +109,25 @@ def test_batched_sentence_embeddings_equal_one_by_one(encoder):
     torch.testing.assert_close(batched, single, atol=1e-5, rtol=1e-4)
 
 
+def test_pooled_features_match_the_last_layer_and_every_depth_in_one_pass(encoder):
+    from transformers import DataCollatorWithPadding
+
+    tokenizer, model = encoder
+    texts = ["Short.", "A much longer sentence, so the first one gets padded in the batch.", "Three."]
+    rows = [{**tokenizer(t), "label": i % 2} for i, t in enumerate(texts)]  # the label is dropped
+    collate = DataCollatorWithPadding(tokenizer)
+    depth = model.config.num_hidden_layers
+    found = bi.pooled_features(model, rows, collate, layers=[0, 2, depth], batch_size=2)
+    assert sorted(found) == [0, 2, depth] and found[depth].shape == (3, model.config.hidden_size)
+    last = bi.pooled_features(model, rows, collate)  # layers=None: the last layer only
+    assert list(last) == [depth]
+    torch.testing.assert_close(torch.from_numpy(last[depth]), bi.sentence_embeddings(model, tokenizer, texts),
+                               atol=1e-5, rtol=1e-4)
+    one_by_one = bi.pooled_features(model, rows, collate, layers=[2], batch_size=1)[2]  # padding changes nothing
+    torch.testing.assert_close(torch.from_numpy(one_by_one), torch.from_numpy(found[2]), atol=1e-5, rtol=1e-4)
+    assert not (found[0] == found[depth]).all()  # different depths, different features
+
+
 def test_word_positions_and_vectors(encoder):
     tokenizer, model = encoder
     text = "Unbelievably, the bank was open."
