@@ -19,6 +19,10 @@ junit = $(if $(JUNIT_DIR),--junitxml=$(JUNIT_DIR)/$(1).xml)
 RUNS ?= 3
 TEST_ENV := TUTORIAL_SCALE=tiny TUTORIAL_SOURCE=offline HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 \
 	MPLBACKEND=Agg PYTHONPATH=$(CURDIR)/tests/netguard$(if $(PYTHONPATH),:$(PYTHONPATH)) TUTORIAL_NETWORK_GUARD=1
+# `make full-smoke`: the notebooks at full scale with the offline assets, examples/steps/epochs capped
+# (helpers.config.SMOKE_CAPS) so that every full-scale code path runs on a CPU in minutes
+SMOKE_ENV := $(subst TUTORIAL_SCALE=tiny,TUTORIAL_SCALE=full TUTORIAL_SMOKE=1,$(TEST_ENV))
+SMOKE_EXECUTED := build/full-smoke
 # Notebook kernels draw their plots inline (so a broken plot fails, and the site shows them). Each
 # notebook runs in a fresh kernel ("Restart & Run All"), then all its cells again in the same kernel
 # ("Run All" twice, see conftest.py); the first run is kept in build/executed for the site.
@@ -32,12 +36,14 @@ SITE_ENV := TUTORIAL_SCALE=$(SITE_SCALE) TUTORIAL_SOURCE=$(SITE_SOURCE) \
 # run a stage and say how long it took
 timed = start=$$(date +%s); $(2) || exit $$?; echo "== $(1): $$(( $$(date +%s) - start )) s"
 
-.PHONY: help lab test test-unit test-notebooks test-site test-repeat slides site assets install clean
+.PHONY: help lab test test-unit test-notebooks test-site test-repeat full-smoke full-run slides site assets install clean
 
 help:
 	@echo "make lab    set up (first time) and open the course in JupyterLab"
 	@echo "make test   set up (first time) and run every test and notebook, offline"
 	@echo "make test-repeat  the whole suite RUNS=3 times in a row; each run must give the same result"
+	@echo "make full-smoke  every notebook at TUTORIAL_SCALE=full, offline, with capped steps (a CPU, minutes)"
+	@echo "make full-run    the series at full scale on a GPU box; key results, times and memory to results/"
 	@echo "make slides static reveal.js slides of every notebook, offline (build/slides/)"
 	@echo "make site   the course as a static site, offline (build/site/); runs the notebooks not yet run"
 	@echo "make assets prepare the offline models and datasets (.assets/)"
@@ -79,6 +85,12 @@ test-site: assets
 # the whole suite RUNS times in a row, each compared with the first (scripts/repeat_suite.py)
 test-repeat: assets
 	@$(PY) scripts/repeat_suite.py --runs $(RUNS)
+
+full-smoke: assets
+	@rm -rf $(SMOKE_EXECUTED)
+	@$(call timed,full smoke,$(SMOKE_ENV) $(NOTEBOOK_ENV) $(PY) -m pytest notebooks -p no:cacheprovider \
+	  --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=$(CELL_TIMEOUT) --durations=10 \
+	  --save-executed $(SMOKE_EXECUTED) $(call junit,full-smoke))
 
 slides: assets
 	@$(call timed,slides,$(PY) scripts/build_slides.py)

@@ -8,11 +8,11 @@ A notebook's set-up cell typically reads::
     device = pick_device()    # cuda -> mps -> cpu
     print(cfg.summary())      # e.g. "tiny scale, offline assets, cpu"
 """
-from .device import Precision, pick_device, pick_precision, seed_everything
+from .device import Precision, pick_device, pick_precision, seed_everything, trainer_precision_args
 from .errors import AssetError, SettingsError, ShapeError, TutorialError
 from .config import Settings, settings, versions
 
 __all__ = [
     "AssetError", "Precision", "Settings", "SettingsError", "ShapeError", "TutorialError",
-    "pick_device", "pick_precision", "seed_everything", "settings", "versions",
+    "pick_device", "pick_precision", "seed_everything", "settings", "trainer_precision_args", "versions",
 ]

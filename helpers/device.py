@@ -53,6 +53,17 @@ def pick_precision(device: torch.device | str) -> Precision:
     return Precision(None, use_grad_scaler=False)
 
 
+def trainer_precision_args(device: torch.device | str) -> dict[str, bool]:
+    """``TrainingArguments``' ``bf16``/``fp16`` flags for the precision ``pick_precision`` chooses.
+
+    ``TrainingArguments(**trainer_precision_args(device), ...)`` makes ``Trainer`` and
+    ``Seq2SeqTrainer`` train in the same precision as our own loop: bf16 where the GPU
+    supports it, else fp16 (Trainer then scales the loss itself), fp32 on a CPU or MPS.
+    """
+    precision = pick_precision(device)
+    return {"bf16": precision.dtype == torch.bfloat16, "fp16": precision.dtype == torch.float16}
+
+
 def seed_everything(seed: int = 0) -> int:
     """Seed Python, NumPy and PyTorch (all devices) so a notebook reruns identically."""
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:

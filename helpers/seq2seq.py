@@ -18,6 +18,7 @@ from typing import Any, Sequence
 
 import torch
 
+from .device import pick_device, trainer_precision_args
 from .errors import TutorialError
 from .validation import (require_callable, require_dataset, require_int, require_model, require_module,
                          require_number, require_str, require_strings, require_tensor)
@@ -224,7 +225,7 @@ def seq2seq_trainer(model, tokenizer, train_dataset, *, learning_rate: float, ba
         learning_rate=learning_rate, max_steps=max_steps, warmup_steps=warmup_fraction,
         lr_scheduler_type="constant_with_warmup", train_sampling_strategy="group_by_length", logging_steps=max(1, max_steps // 10),
         save_strategy="no", eval_strategy="no", report_to="none", disable_tqdm=True, seed=seed,
-        dataloader_num_workers=0,
+        dataloader_num_workers=0, **trainer_precision_args(pick_device())  # bf16/fp16 on a GPU,
     )
     settings.update(overrides)
     return Seq2SeqTrainer(model=model, args=Seq2SeqTrainingArguments(**settings), train_dataset=train_dataset,

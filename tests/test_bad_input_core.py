@@ -87,6 +87,8 @@ CASES = [
     # --- device ---
     bad(device.pick_precision, "type", "device", 42),
     bad(device.pick_precision, "range", "device", "quantum"),
+    bad(device.trainer_precision_args, "type", "device", 42),
+    bad(device.trainer_precision_args, "range", "device", "quantum"),
     bad(device.seed_everything, "type", "seed", "0"),
     bad(device.seed_everything, "range", "seed", -1),
     # --- assets ---
@@ -419,6 +421,7 @@ NOT_APPLICABLE: dict[str, dict[str, str]] = {
     "config.versions": {"shape": "a tuple of package names of any length is valid; empty is the range case"},
     "device.pick_device": _NO_ARGUMENTS,
     "device.pick_precision": {"shape": "takes a device name"},
+    "device.trainer_precision_args": {"shape": "takes a device name"},
     "device.seed_everything": {"shape": "takes one int"},
     "assets.cache_dir": _NO_ARGUMENTS,
     "assets.problems": {"shape": "takes a name and a folder"},

@@ -123,3 +123,28 @@ def test_hub_probe_never_waits_longer_than_its_timeout(monkeypatch):
     elapsed = time.perf_counter() - started
     release.set()
     assert elapsed < 1.5, f"the probe waited {elapsed:.1f} s"
+
+
+def test_smoke_caps_what_is_trained_and_scored_but_no_shape():
+    full = resolve({"TUTORIAL_SCALE": "full", "TUTORIAL_SOURCE": "offline"}, "cpu")
+    smoke = resolve({"TUTORIAL_SCALE": "full", "TUTORIAL_SOURCE": "offline", "TUTORIAL_SMOKE": "1"}, "cpu")
+    assert not full.smoke and smoke.smoke and smoke.scale == "full"
+    assert "smoke run" in smoke.summary() and "smoke" not in full.summary()
+    for name, cap in settings_module.SMOKE_CAPS.items():
+        assert 0 < smoke.values[name] <= cap, name                    # 0 (the whole split) is capped too
+        assert full.values[name] == 0 or smoke.values[name] <= full.values[name], name
+    assert full.train_examples == 0 and smoke.train_examples == settings_module.SMOKE_CAPS["train_examples"]
+    assert full.pretrain_steps > smoke.pretrain_steps
+    uncapped = set(full.values) - set(settings_module.SMOKE_CAPS)
+    assert {"max_length", "qa_max_length", "pretrain_hidden", "batch_size"} <= uncapped
+    assert all(smoke.values[name] == full.values[name] for name in uncapped)  # shapes stay full-scale
+
+
+@pytest.mark.parametrize("value,expected", [("0", False), ("", False), ("off", False), ("1", True), (" yes ", True)])
+def test_smoke_flag_values(value, expected):
+    assert resolve({"TUTORIAL_SMOKE": value, "TUTORIAL_SOURCE": "offline"}, "cpu").smoke is expected
+
+
+def test_smoke_flag_rejects_nonsense():
+    with pytest.raises(SettingsError, match="TUTORIAL_SMOKE='maybe' is not a valid value; use 1 \\(on\\) or 0 \\(off\\)"):
+        resolve({"TUTORIAL_SMOKE": "maybe", "TUTORIAL_SOURCE": "offline"}, "cpu")

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.device import pick_device, pick_precision, seed_everything
+from helpers.device import pick_device, pick_precision, seed_everything, trainer_precision_args
 
 
 def test_pick_device_prefers_cuda_then_mps(monkeypatch):
@@ -26,6 +26,14 @@ def test_precision_per_device(monkeypatch):
     monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
     fp16 = pick_precision("cuda")
     assert fp16.dtype == torch.float16 and fp16.use_grad_scaler and fp16.name == "fp16"
+
+
+def test_trainer_gets_the_precision_our_loop_uses(monkeypatch):
+    assert trainer_precision_args("cpu") == {"bf16": False, "fp16": False}
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)
+    assert trainer_precision_args("cuda") == {"bf16": True, "fp16": False}
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: False)
+    assert trainer_precision_args(torch.device("cuda")) == {"bf16": False, "fp16": True}
 
 
 def test_seed_everything_makes_runs_repeat():
