@@ -92,6 +92,12 @@ full-smoke: assets
 	  --nbval-lax --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=$(CELL_TIMEOUT) --durations=10 \
 	  --save-executed $(SMOKE_EXECUTED) $(call junit,full-smoke))
 
+# the series at full scale on a GPU box (NOTEBOOKS="06 08" for some); the README's "full GPU" column is
+# regenerated from results/full-gpu.json even when a notebook failed, and the run's exit status kept
+full-run: assets
+	@$(PY) scripts/full_run.py $(if $(NOTEBOOKS),--notebooks $(NOTEBOOKS)); status=$$?; \
+	  $(PY) scripts/full_run.py --readme && exit $$status
+
 slides: assets
 	@$(call timed,slides,$(PY) scripts/build_slides.py)
 

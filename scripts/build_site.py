@@ -3,9 +3,10 @@
 Writes ``build/site/``: ``index.html`` (the notebooks in order, each with its title and
 one-line promise, read from its first cell), one page per notebook with its outputs and
 plots (images embedded), ``results.html`` (every key result a notebook reported with
-``helpers.results.report``, and each notebook's run time), and ``static/`` (the styles
-and a local MathJax, the ``mathjax`` asset). Nothing is typed by hand: titles come
-from the notebooks, numbers from the run.
+``helpers.results.report``, and each notebook's run time; then the series at full scale on a
+GPU from ``results/full-gpu.json``, written by ``make full-run``, or "not measured yet"), and
+``static/`` (the styles and a local MathJax, the ``mathjax`` asset). Nothing is typed by
+hand: titles come from the notebooks, numbers from the run.
 
 The run: ``build/executed/<stem>.ipynb`` when present and not older than the notebook
 (``make test-notebooks`` saves them, with ``metadata["course"] = {"run_seconds",
@@ -39,10 +40,12 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import build_slides  # noqa: E402
+import full_run  # noqa: E402
 from build_slides import TEMPLATES, copy_asset, notebooks_in  # noqa: E402
 from helpers import assets, results  # noqa: E402
 
 NOTEBOOKS = ROOT / "notebooks"
+FULL_RUN = full_run.RESULTS  # results/full-gpu.json, written by `make full-run` on a GPU box
 # the same settings as `make test` unless the environment chooses others
 DEFAULT_ENV = {"TUTORIAL_SCALE": "tiny", "TUTORIAL_SOURCE": "offline", "HF_HUB_OFFLINE": "1",
                "HF_DATASETS_OFFLINE": "1"}
@@ -121,6 +124,31 @@ def key_results(notebook: nbformat.NotebookNode | None) -> list[dict]:
     return found
 
 
+def full_run_section(data: dict | None, pages: list[dict]) -> dict | None:
+    """The results page's "full scale on a GPU" section from the full-run results file (None: not measured)."""
+    if not data or not data.get("notebooks"):
+        return None
+    machine = data.get("machine", {})
+    by_stem = {page["stem"]: page for page in pages}
+    rows = []
+    for stem, row in data["notebooks"].items():
+        page = by_stem.get(stem)
+        memory = full_run.format_memory(row.get("peak_gpu_memory_mib"))
+        rows.append({"stem": stem, "href": page["href"] if page else None,
+                     "label": f"{page['number']} · {page['title']}" if page else stem,
+                     "status": "passed" if row.get("status") == "passed" else f"failed: {row.get('error') or 'unknown'}",
+                     "results": [{**r, "text": results.formatted(r["value"], r.get("unit", ""))}
+                                 for r in row.get("results", [])],
+                     "reference": full_run.REFERENCES.get(stem, "") if machine.get("source") == "hub" else "",
+                     "time": full_run.format_seconds(row["seconds"]), "memory": memory or "not measured"})
+    versions = ", ".join(f"{p} {machine[p]}" for p in ("torch", "transformers") if machine.get(p))
+    line = (f"{machine.get('scale', 'full')} × {machine.get('source', '?')} on "
+            f"{machine.get('gpu') or 'no GPU'}, {str(machine.get('date', ''))[:10]}" + (f" ({versions})" if versions else ""))
+    return {"machine": line, "smoke": bool(machine.get("smoke")), "rows": rows,
+            "total": full_run.format_seconds(sum(r["seconds"] for r in data["notebooks"].values())),
+            "memory_method": machine.get("peak_memory", "")}
+
+
 def navigation(pages: list[dict], index: int | None) -> str:
     """The bar at the top of every page: home, results, previous and next notebook."""
     links = ['<a class="course-home" href="index.html">Contents</a>', '<a href="results.html">Results</a>']
@@ -160,8 +188,11 @@ def course_heading(readme: Path) -> tuple[str, str]:
 
 
 def build(notebooks: list[Path], out: Path, executed: Path, run: bool = True, timeout: int = 600,
-          readme: Path = ROOT / "README.md", slides: bool = True) -> dict[str, Path]:
-    """Render the site into ``out`` (with the slides in ``out/slides`` unless told not to)."""
+          readme: Path = ROOT / "README.md", slides: bool = True, full_results: Path = FULL_RUN) -> dict[str, Path]:
+    """Render the site into ``out`` (with the slides in ``out/slides`` unless told not to).
+
+    ``full_results``: the file ``make full-run`` writes; the results page says "not measured yet" without it.
+    """
     if not notebooks:
         raise ValueError("notebooks must list at least one notebook, got none")
     out.mkdir(parents=True, exist_ok=True)
@@ -192,7 +223,8 @@ def build(notebooks: list[Path], out: Path, executed: Path, run: bool = True, ti
     timed = [p["run_seconds"] for p in pages if p["run_seconds"] is not None]
     shared = {"course_title": html.escape(title), "course_intro": intro, "pages": pages, "mathjax": mathjax,
               "nav": navigation(pages, None), "total_seconds": sum(timed) if timed else None,
-              "settings_line": ", ".join(sorted({p["settings"] for p in pages if p["settings"]})) or "not executed"}
+              "settings_line": ", ".join(sorted({p["settings"] for p in pages if p["settings"]})) or "not executed",
+              "full_run": full_run_section(full_run.load(full_results), pages)}
     for name in ("index", "results"):
         written[name] = out / f"{name}.html"
         written[name].write_text(environment.get_template(f"site_{name}.html.j2").render(**shared), encoding="utf-8")

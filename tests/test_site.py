@@ -82,8 +82,9 @@ def site(tmp_path_factory) -> dict:
             nbformat.write(run, executed / f"{stem}.ipynb")
     readme = root / "README.md"
     readme.write_text("# A synthetic course\n\nIt teaches **alpha** and beta.\n\n## More\n")
-    written = build_site.build(paths, out, executed, run=False, readme=readme)
-    return {"out": out, "written": written, "pages": {n: p.read_text(encoding="utf-8") for n, p in written.items()}}
+    written = build_site.build(paths, out, executed, run=False, readme=readme, full_results=root / "absent.json")
+    return {"out": out, "written": written, "pages": {n: p.read_text(encoding="utf-8") for n, p in written.items()},
+            "paths": paths, "executed": executed, "readme": readme, "root": root}
 
 
 class _Links(HTMLParser):
@@ -151,6 +152,52 @@ def test_no_page_loads_anything_from_the_network(site):
         local_references(deck)
     for html in site["pages"].values():
         assert not re.search(r"""(src|href)=["']?(https?:)?//""", html)
+
+
+def test_results_page_says_full_scale_is_not_measured_without_a_full_run(site):
+    text = _text(site["pages"]["results"])
+    assert "Full scale on a GPU" in text
+    assert "Not measured yet: run make full-run on a GPU box." in text
+    assert "course-full-run-row" not in site["pages"]["results"]
+
+
+FULL_RUN = {  # what scripts/full_run.py writes: one notebook passed, one failed, one absent
+    "machine": {"gpu": "NVIDIA H100 80GB HBM3", "torch": "2.13.0", "transformers": "5.24.0", "date": "2026-12-01T10:00:00+00:00",
+                "scale": "full", "source": "hub", "smoke": False, "peak_memory": "nvidia-smi memory.used"},
+    "notebooks": {
+        "01_alpha": {"status": "passed", "error": None, "seconds": 252.0, "peak_gpu_memory_mib": 11571,
+                     "executed_at": "2026-12-01T10:05:00+00:00",
+                     "results": [{"name": "alpha accuracy", "value": 92.75, "unit": "%"}]},
+        "02_beta": {"status": "failed", "error": "cell 7: AssertionError: BLEU <5> is too low", "seconds": 30.0,
+                    "peak_gpu_memory_mib": None, "executed_at": "2026-12-01T10:06:00+00:00", "results": []},
+    },
+}
+
+
+def test_results_page_shows_the_full_run_when_there_is_one(site, tmp_path):
+    import html
+    import json
+
+    data = tmp_path / "full-gpu.json"
+    data.write_text(json.dumps(FULL_RUN), encoding="utf-8")
+    written = build_site.build(site["paths"], tmp_path / "site", site["executed"], run=False, readme=site["readme"],
+                               slides=False, full_results=data)
+    page = written["results"].read_text(encoding="utf-8")
+    text = html.unescape(_text(page))
+    assert "Not measured yet" not in text
+    assert "full × hub on NVIDIA H100 80GB HBM3, 2026-12-01 (torch 2.13.0, transformers 5.24.0)" in text
+    assert page.count('class="course-full-run-row"') == 2  # one row per notebook run; 03 was not run
+    assert "alpha accuracy 92.75% " in text and "4.2 min 11 GiB passed" in text
+    # a failure shows its error in one line, escaped; a memory that was not measured says so, never 0
+    assert "no key result reported" in text and "30 s not measured failed: cell 7: AssertionError: BLEU <5> is too low" in text
+    assert "&lt;5&gt;" in page and "<5>" not in page
+    assert "smoke run" not in text.lower()
+    assert "all notebooks 4.7 min" in text
+    smoke = {**FULL_RUN, "machine": {**FULL_RUN["machine"], "smoke": True}}
+    data.write_text(json.dumps(smoke), encoding="utf-8")
+    written = build_site.build(site["paths"], tmp_path / "site", site["executed"], run=False, readme=site["readme"],
+                               slides=False, full_results=data)
+    assert "A smoke run" in _text(written["results"].read_text(encoding="utf-8"))
 
 
 def test_a_notebook_without_a_title_is_refused(tmp_path):
