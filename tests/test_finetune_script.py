@@ -1,4 +1,5 @@
 """scripts/finetune_classification.py runs end to end on a CPU: a few steps, a finite loss, a checkpoint."""
+import importlib.util
 import json
 import math
 import os
@@ -46,3 +47,18 @@ def test_script_rejects_bad_arguments():
                          timeout=120)
     assert run.returncode == 2
     assert "--batch-size must be at least 1" in run.stderr
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--warmup-ratio", "1.5"], "--warmup-ratio must be between 0 and 1"),
+    (["--max-steps", "-1"], "--max-steps must be 0 (no limit) or more"),
+    (["--gradient-accumulation-steps", "0"], "--gradient-accumulation-steps must be at least 1"),
+])
+def test_script_rejects_bad_schedule_arguments(argv, message, capsys):
+    spec = importlib.util.spec_from_file_location("finetune_classification", SCRIPT)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    with pytest.raises(SystemExit) as exit_info:
+        script.parse_args(argv)
+    assert exit_info.value.code == 2
+    assert message in capsys.readouterr().err
