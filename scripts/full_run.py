@@ -1,9 +1,10 @@
 """The series at full scale on one GPU box: ``make full-run``.
 
 Executes each notebook with nbclient, in a fresh kernel and with ``notebooks/`` as its working
-folder, at ``TUTORIAL_SCALE=full`` (source: ``--source``, else ``TUTORIAL_SOURCE``, else the Hub),
-saves the executed notebooks to ``build/full-run/`` (the site can render them) and writes
-``results/full-gpu.json``: per notebook its key results (``helpers.results.collect``), wall time
+folder, at ``TUTORIAL_SCALE=full`` (source: ``--source``, else ``TUTORIAL_SOURCE``, else offline
+under ``HF_HUB_OFFLINE=1``, else the Hub), saves the executed notebooks to ``build/full-run/``
+(``python scripts/build_site.py --executed build/full-run --no-execute`` renders them as the site)
+and writes ``results/full-gpu.json``: per notebook its key results (``helpers.results.collect``), wall time
 (kernel start to last cell), peak GPU memory and pass/fail with the failing cell's error in one
 line; plus the machine (GPU, versions, date, scale, source, smoke flag). The file is rewritten
 after every notebook, so an interrupted run keeps what it measured; a run of some notebooks
@@ -180,11 +181,13 @@ def readme_footnote(data: dict | None) -> str:
     if not data or machine.get("smoke") or not data.get("notebooks"):
         return ("† Not measured yet: no GPU has been available to the course so far. `make full-run` on a GPU "
                 "box fills this column from `results/full-gpu.json`; `full` runs train for minutes, not seconds.")
+    total = sum(row["seconds"] for row in data["notebooks"].values())
     return (f"† `full × {machine.get('source')}` on one {machine.get('gpu') or 'unknown GPU'}, "
             f"{str(machine.get('date', ''))[:10]} (torch {machine.get('torch')}, transformers "
             f"{machine.get('transformers')}), by `make full-run`: the headline result, the notebook's wall time "
-            "(kernel start to last cell) and its peak GPU memory (device-wide, above the idle card). Generated "
-            "from `results/full-gpu.json`; the site's results page lists every result.")
+            "(kernel start to last cell) and its peak GPU memory (device-wide, above the idle card); the "
+            f"{len(data['notebooks'])} notebook{'s' if len(data['notebooks']) != 1 else ''} measured took {format_seconds(total)} in all. Generated from "
+            "`results/full-gpu.json`; the site's results page lists every result.")
 
 
 TABLE_ROW = re.compile(r"^\| (?P<number>\d\d) \| \[[^\]]*\]\(notebooks/(?P<stem>[^)]+)\.ipynb\) \|.*\|$")

@@ -170,6 +170,7 @@ def test_the_readme_column_and_footnote_are_generated(tmp_path):
     assert lines[4] == "| 01 | [Attention](notebooks/01_attention.ipynb) | a \\| b | 6 s | not measured |"
     assert lines[5] == "| 06 | [Classification](notebooks/06_classification.ipynb) | c | 112 s | acc 93.12%, 4.2 min, 11 GiB |"
     assert "old footnote" not in rendered and "NVIDIA H100 80GB HBM3, 2026-12-01" in rendered
+    assert "the 1 notebook measured took 4.2 min in all" in " ".join(rendered.split())
     assert rendered.endswith("\n\n## Next\n") and full_run.render_readme(rendered, data) == rendered
     unmeasured = full_run.render_readme(text, None)
     assert "Not measured yet" in unmeasured and "typed by hand" not in unmeasured
