@@ -28,6 +28,7 @@ import torch
 
 from .device import pick_precision
 from .training import History, TrainConfig, _autocast, _to, explain_oom, train
+from .validation import require_int
 
 CLS_INDEX = 0  # a window without the answer points both its start and its end here
 
@@ -40,14 +41,7 @@ def _check_window_args(max_length: int, stride: int) -> None:
                          f"got {stride!r}")
 
 
-def char_to_token_span(offsets: Sequence[Sequence[int]], sequence_ids: Sequence[int | None],
-                       start_char: int, end_char: int) -> tuple[int, int]:
-    """(start token, end token) of the characters [start_char, end_char) of the context in one window,
-    or (CLS_INDEX, CLS_INDEX) when the window does not hold all of them.
-
-    ``offsets[i]`` is token i's (start, end) character span; ``sequence_ids[i]`` is 1 for
-    context tokens (0 for the question, None for special tokens).
-    """
+def _check_span_args(offsets: Sequence, sequence_ids: Sequence, start_char: int, end_char: int) -> None:
     if len(offsets) != len(sequence_ids):
         raise ValueError(f"offsets and sequence_ids must have one entry per token, got {len(offsets)} "
                          f"and {len(sequence_ids)}")
@@ -55,7 +49,18 @@ def char_to_token_span(offsets: Sequence[Sequence[int]], sequence_ids: Sequence[
         raise TypeError(f"start_char and end_char must be ints, got {start_char!r} and {end_char!r}")
     if not 0 <= start_char < end_char:
         raise ValueError(f"start_char must be >= 0 and below end_char, got {start_char} and {end_char}")
-    context = [i for i, s in enumerate(sequence_ids) if s == 1]
+
+
+def char_to_token_span(offsets: Sequence[Sequence[int]], sequence_ids: Sequence[int | None],
+                       start_char: int, end_char: int) -> tuple[int, int]:
+    """(start token, end token) of the characters [start_char, end_char) of the context in one window,
+    or (CLS_INDEX, CLS_INDEX) when the window does not hold all of them. Taught in notebook 08, section 2.
+
+    ``offsets[i]`` is token i's (start, end) character span; ``sequence_ids[i]`` is 1 for
+    context tokens (0 for the question, None for special tokens).
+    """
+    _check_span_args(offsets, sequence_ids, start_char, end_char)
+    context = [i for i, s in enumerate(sequence_ids) if s == 1]  # the window's context tokens
     if not context:
         return CLS_INDEX, CLS_INDEX
     first, last = context[0], context[-1]
@@ -81,6 +86,8 @@ def _check_columns(name: str, columns: Any, keys: Sequence[str]) -> None:
 
 
 def _tokenize(examples: dict[str, list], tokenizer, max_length: int, stride: int, keys: Sequence[str]):
+    """Windows of at most ``max_length`` tokens overlapping by ``stride``: the tokenizer call of
+    notebook 08, section 2 (a test checks that the notebook's call gives the same windows)."""
     _check_window_args(max_length, stride)
     _check_columns("examples", examples, keys)
     questions = [q.strip() for q in examples["question"]]  # SQuAD has questions with leading spaces
@@ -90,29 +97,29 @@ def _tokenize(examples: dict[str, list], tokenizer, max_length: int, stride: int
 
 def prepare_train_features(examples: dict[str, list], tokenizer, max_length: int, stride: int) -> dict[str, list]:
     """Windows with their answer's token span: input_ids, attention_mask, (token_type_ids),
-    start_positions, end_positions; one question may give several windows."""
+    start_positions, end_positions; one question may give several windows. Notebook 08, section 2."""
     encoded = _tokenize(examples, tokenizer, max_length, stride, ("question", "context", "answers"))
-    sample_of = encoded.pop("overflow_to_sample_mapping")
-    offsets = encoded.pop("offset_mapping")
+    sample_of = encoded.pop("overflow_to_sample_mapping")  # window -> the example it was cut from
+    offsets = encoded.pop("offset_mapping")  # window -> each token's (start char, end char)
     starts, ends = [], []
     for window, sample in enumerate(sample_of):
-        answer = examples["answers"][sample]
+        answer = examples["answers"][sample]  # the answer of the example this window comes from
         start_char = answer["answer_start"][0]
-        span = char_to_token_span(offsets[window], encoded.sequence_ids(window), start_char,
-                                  start_char + len(answer["text"][0]))
-        starts.append(span[0])
-        ends.append(span[1])
+        end_char = start_char + len(answer["text"][0])
+        start, end = char_to_token_span(offsets[window], encoded.sequence_ids(window), start_char, end_char)
+        starts.append(start)  # CLS_INDEX (0) when this window does not hold the whole answer
+        ends.append(end)
     return {**{k: v for k, v in encoded.items()}, "start_positions": starts, "end_positions": ends}
 
 
 def prepare_eval_features(examples: dict[str, list], tokenizer, max_length: int, stride: int) -> dict[str, list]:
     """Windows for prediction: the model inputs, ``example_id`` (the question each window comes
-    from) and ``offset_mapping`` with None for every token outside the context."""
+    from) and ``offset_mapping`` with None for every token outside the context. Notebook 08, section 5."""
     encoded = _tokenize(examples, tokenizer, max_length, stride, ("id", "question", "context"))
-    sample_of = encoded.pop("overflow_to_sample_mapping")
+    sample_of = encoded.pop("overflow_to_sample_mapping")  # window -> the example it was cut from
     offsets = encoded.pop("offset_mapping")
     masked = [[tuple(o) if s == 1 else None for o, s in zip(offsets[w], encoded.sequence_ids(w))]
-              for w in range(len(sample_of))]
+              for w in range(len(sample_of))]  # None: a question, special or padding token, never an answer
     return {**{k: v for k, v in encoded.items()}, "example_id": [examples["id"][s] for s in sample_of],
             "offset_mapping": masked}
 
@@ -157,49 +164,61 @@ def predict_logits(model: torch.nn.Module, features: dict[str, list], collate_fn
 def best_spans(start_logits: np.ndarray, end_logits: np.ndarray, offsets: Sequence[tuple[int, int] | None],
                n_best: int = 20, max_answer_tokens: int = 30) -> list[tuple[float, int, int]]:
     """Candidate answers of one window, best first: (start_logit + end_logit, start char, end char).
+    Notebook 08, section 5.
 
     The ``n_best`` highest starts are paired with the ``n_best`` highest ends; pairs outside
     the context (offset None), reversed, or longer than ``max_answer_tokens`` are dropped.
     """
-    if np.ndim(start_logits) != 1 or np.shape(start_logits) != np.shape(end_logits):
-        raise ValueError(f"start_logits and end_logits must be 1-d and of the same length, got shapes "
-                         f"{np.shape(start_logits)} and {np.shape(end_logits)}")
-    if not isinstance(n_best, int) or n_best < 1 or not isinstance(max_answer_tokens, int) or max_answer_tokens < 1:
-        raise ValueError(f"n_best and max_answer_tokens must be positive ints, got {n_best!r} and "
-                         f"{max_answer_tokens!r}")
-    if not isinstance(offsets, (list, tuple)):
-        raise TypeError(f"offsets must be a list of (start, end) pairs or None, got {type(offsets).__name__}")
-    n = len(offsets)
-    top_starts = np.argsort(start_logits[:n])[::-1][:n_best]
+    _check_logits(start_logits, end_logits, offsets)
+    _check_limits(n_best, max_answer_tokens)
+    n = len(offsets)  # the window's tokens; a padded batch's logits may run longer (with -inf)
+    top_starts = np.argsort(start_logits[:n])[::-1][:n_best]  # token indices, highest logit first
     top_ends = np.argsort(end_logits[:n])[::-1][:n_best]
     found = []
     for s in top_starts:
         for e in top_ends:
             if offsets[s] is None or offsets[e] is None or e < s or e - s + 1 > max_answer_tokens:
-                continue
+                continue  # outside the context, reversed, or too long
             found.append((float(start_logits[s] + end_logits[e]), offsets[s][0], offsets[e][1]))
     return sorted(found, key=lambda f: -f[0])
 
 
+def _check_logits(start_logits: np.ndarray, end_logits: np.ndarray, offsets: Any) -> None:
+    if np.ndim(start_logits) != 1 or np.shape(start_logits) != np.shape(end_logits):
+        raise ValueError(f"start_logits and end_logits must be 1-d and of the same length, got shapes "
+                         f"{np.shape(start_logits)} and {np.shape(end_logits)}")
+    if not isinstance(offsets, (list, tuple)):
+        raise TypeError(f"offsets must be a list of (start, end) pairs or None, got {type(offsets).__name__}")
+
+
+def _check_limits(n_best: int, max_answer_tokens: int) -> None:
+    require_int("n_best", n_best, minimum=1)
+    require_int("max_answer_tokens", max_answer_tokens, minimum=1)
+
+
 def postprocess(examples: dict[str, list], features: dict[str, list], start_logits: np.ndarray,
                 end_logits: np.ndarray, n_best: int = 20, max_answer_tokens: int = 30) -> dict[str, str]:
-    """The best answer text of every question (id -> text), picked across all of its windows."""
-    _check_columns("examples", examples, ("id", "context"))
-    _check_columns("features", features, ("example_id", "offset_mapping"))
-    if not isinstance(n_best, int) or n_best < 1 or not isinstance(max_answer_tokens, int) or max_answer_tokens < 1:
-        raise ValueError(f"n_best and max_answer_tokens must be positive ints, got {n_best!r} and "
-                         f"{max_answer_tokens!r}")
-    if len(start_logits) != len(features["example_id"]):
-        raise ValueError(f"start_logits must have one row per window ({len(features['example_id'])}), "
-                         f"got {len(start_logits)}")
-    best: dict[str, tuple[float, int, int]] = {}
+    """The best answer text of every question (id -> text), picked across all of its windows.
+    Notebook 08, section 5. A question none of whose windows has a legal span gets ""."""
+    _check_postprocess_args(examples, features, start_logits, n_best, max_answer_tokens)
+    best: dict[str, tuple[float, int, int]] = {}  # question id -> (score, start char, end char)
     for w, example_id in enumerate(features["example_id"]):
         spans = best_spans(start_logits[w], end_logits[w], features["offset_mapping"][w], n_best,
                            max_answer_tokens)
         if spans and (example_id not in best or spans[0][0] > best[example_id][0]):
-            best[example_id] = spans[0]
+            best[example_id] = spans[0]  # this window's best span beats the question's other windows
     contexts = dict(zip(examples["id"], examples["context"]))
     return {i: contexts[i][best[i][1]:best[i][2]] if i in best else "" for i in examples["id"]}
+
+
+def _check_postprocess_args(examples: Any, features: Any, start_logits: np.ndarray, n_best: int,
+                            max_answer_tokens: int) -> None:
+    _check_columns("examples", examples, ("id", "context"))
+    _check_columns("features", features, ("example_id", "offset_mapping"))
+    _check_limits(n_best, max_answer_tokens)
+    if len(start_logits) != len(features["example_id"]):
+        raise ValueError(f"start_logits must have one row per window ({len(features['example_id'])}), "
+                         f"got {len(start_logits)}")
 
 
 def train_qa(model: torch.nn.Module, features: dict[str, list], config: TrainConfig, collate_fn: Callable,
