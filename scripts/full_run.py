@@ -302,9 +302,14 @@ def machine_info(source: str, smoke: bool) -> dict[str, Any]:
 # Running notebooks
 # ----------------------------------------------------------------------------------------------
 def failed_cell(notebook: Any) -> int | None:
-    """The position of the first cell with an error output, counting every cell from 1 (markdown too)."""
+    """The position of the first cell with an error output, else of a cell that started and never
+    finished (a timeout, a dead kernel), counting every cell from 1 (markdown too); None if neither."""
     for index, cell in enumerate(notebook.cells, start=1):
         if any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            return index
+    for index, cell in enumerate(notebook.cells, start=1):
+        timing = cell.get("metadata", {}).get("execution", {})  # nbclient records when a cell starts and ends
+        if "iopub.execute_input" in timing and "shell.execute_reply" not in timing:
             return index
     return None
 

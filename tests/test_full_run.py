@@ -197,6 +197,19 @@ def test_a_partial_run_keeps_the_other_rows_only_when_measured_the_same_way():
     assert list(full_run.merge(None, MACHINE, {"06_classification": _row()})["notebooks"]) == ["06_classification"]
 
 
+def test_a_cell_that_never_finished_is_named_when_no_cell_shows_an_error():
+    notebook = nbformat.v4.new_notebook()
+    finished = {"iopub.execute_input": "t0", "shell.execute_reply": "t1"}
+    notebook.cells = [nbformat.v4.new_markdown_cell("# 99"), nbformat.v4.new_code_cell("1", metadata={"execution": finished}),
+                      nbformat.v4.new_code_cell("train()", metadata={"execution": {"iopub.execute_input": "t2"}}),
+                      nbformat.v4.new_code_cell("2")]
+    timeout = TimeoutError("A cell timed out while it was being executed, after 7200 seconds.\nHere is a preview")
+    assert full_run.one_line(timeout, notebook) == ("cell 3: TimeoutError: A cell timed out while it was being "
+                                                    "executed, after 7200 seconds. Here is a preview")
+    notebook.cells[2].metadata["execution"]["shell.execute_reply"] = "t3"
+    assert full_run.failed_cell(notebook) is None
+
+
 def test_times_and_memory_read_in_the_unit_that_fits():
     assert [full_run.format_seconds(s) for s in (4.4, 89, 90, 5399, 5400)] == ["4 s", "89 s", "1.5 min", "90.0 min", "1.5 h"]
     assert [full_run.format_memory(m) for m in (None, 0, 819, 10240, 143771)] == [None, "0.0 GiB", "0.8 GiB", "10 GiB", "140 GiB"]
