@@ -3,34 +3,51 @@
     from transformers import DataCollatorWithPadding
     from helpers.training import TrainConfig, train, evaluate, plot_history
     history = train(model, tokenized["train"], tokenized["validation"],
-                    TrainConfig(epochs=1, learning_rate=5e-5, batch_size=16),
+                    TrainConfig(epochs=1, learning_rate=5e-5, batch_size=16, gradient_accumulation_steps=2),
                     collate_fn=DataCollatorWithPadding(tokenizer), names=["ham", "spam"])
     history.evals[-1]["accuracy"], history.seconds_per_step, history.peak_memory_bytes
     plot_history(history)
 
-What ``train`` does, in order: move the model to the device; build AdamW (over
-``param_groups`` when given, e.g. ``freezing.layerwise_lr_groups``; parameters with
-``requires_grad=False`` get no gradient and are skipped); a linear warm-up then linear
-decay of the learning rate; per step, autocast in the precision of
-``helpers.device.pick_precision`` (bf16, or fp16 with a grad scaler, on CUDA; fp32 on
-CPU), backward, gradient clipping, optimizer and scheduler steps; at each epoch's end,
-``evaluate`` on the validation set and (with ``checkpoint_dir``) a checkpoint
-(``helpers.checkpoints``). ``resume=True`` continues from the latest checkpoint.
+What ``train`` does, in order (notebook 06, section 3, writes the same loop out as
+``fine_tune``, and a test proves both give the same losses): move the model to the
+device; build AdamW (over ``param_groups`` when given, e.g. ``freezing.layerwise_lr_groups``;
+parameters with ``requires_grad=False`` get no gradient and are skipped); a linear warm-up
+then linear decay of the learning rate, counted in optimizer steps; per optimizer step, a
+group of ``gradient_accumulation_steps`` micro-batches of ``batch_size`` examples
+(``accumulation_groups``), each forward under autocast in the precision of
+``helpers.device.pick_precision`` (bf16, or fp16 with a grad scaler, on CUDA; fp32 on CPU)
+and backward with its loss weighted by its share of the group's examples
+(``accumulate_gradients``: 1/k for k equal micro-batches, so the summed gradient is the
+big batch's mean-loss gradient); then gradient clipping, optimizer and scheduler steps
+(``training_step``); at each epoch's end, ``evaluate`` on the validation set and (with
+``checkpoint_dir``) a checkpoint (``helpers.checkpoints``). ``resume=True`` continues from
+the latest checkpoint. ``History`` holds one loss (the mean over the group's examples) and
+one learning rate per optimizer step. The last group of an epoch may be smaller (fewer
+micro-batches, or a short last batch): weighting by examples makes its step the mean-loss
+step over the examples it holds, as a last, smaller batch would be without accumulation.
 
 The model is any Hugging Face ``...ForSequenceClassification`` (or a ``peft`` wrapper):
 called with the batch's tensors and ``labels`` it returns ``.loss`` and ``.logits``.
 Data sets yield dicts of token ids and a ``label``; ``collate_fn`` turns a list of them
 into padded tensors (``DataCollatorWithPadding``, or ``stack_collate`` for equal lengths).
 Shuffling uses a generator seeded with ``seed + epoch``, so a resumed run sees the
-same order. A CUDA out-of-memory error is re-raised as ``OutOfMemory`` saying what to
-shrink (``explain_oom``).
+same order.
+
+Out of memory: when a forward or backward pass raises ``torch.cuda.OutOfMemoryError``,
+``train`` empties the CUDA cache, zeroes the gradients and redoes the same optimizer step
+with every micro-batch cut in two (twice the accumulation, the same examples and update),
+and keeps the smaller micro-batches from then on (``History.oom_halvings``,
+``History.micro_batch_size``). Only when a single example does not fit, or memory runs out
+in the optimizer step or in evaluation, does it raise ``OutOfMemory``: one sentence saying
+what to shrink (``explain_oom``).
 """
 from __future__ import annotations
 
 import contextlib
+import itertools
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Callable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import torch
 from torch.utils.data import DataLoader
@@ -61,6 +78,7 @@ class TrainConfig:
     checkpoint_dir: str | None = None  # save one checkpoint per epoch there
     resume: bool = False               # continue from the latest checkpoint in checkpoint_dir
     stop_after_epoch: int | None = None  # stop early (as if interrupted) after this many epochs
+    gradient_accumulation_steps: int = 1  # micro-batches of batch_size per optimizer step
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "eval_batch_size"):
@@ -77,6 +95,7 @@ class TrainConfig:
         if self.max_grad_norm is not None:
             require_number("max_grad_norm", self.max_grad_norm, above=0.0)
         require_int("seed", self.seed, minimum=0)
+        require_int("gradient_accumulation_steps", self.gradient_accumulation_steps, minimum=1)
         require_bool("progress", self.progress)
         require_bool("resume", self.resume)
         if self.checkpoint_dir is not None:
@@ -89,11 +108,13 @@ class TrainConfig:
 
 @dataclass
 class History:
-    losses: list[float] = field(default_factory=list)          # training loss per step
-    learning_rates: list[float] = field(default_factory=list)  # first group's lr per step
-    step_seconds: list[float] = field(default_factory=list)    # wall time per step
+    losses: list[float] = field(default_factory=list)          # training loss per optimizer step
+    learning_rates: list[float] = field(default_factory=list)  # first group's lr per optimizer step
+    step_seconds: list[float] = field(default_factory=list)    # wall time per optimizer step
     evals: list[dict[str, Any]] = field(default_factory=list)  # per epoch: loss and metrics
     peak_memory_bytes: int | None = None                       # CUDA only; None elsewhere
+    oom_halvings: int = 0                    # times an out-of-memory cut the micro-batches in two
+    micro_batch_size: int | None = None      # examples per forward pass at the end (batch_size if none)
 
     @property
     def seconds_per_step(self) -> float:
@@ -224,38 +245,138 @@ def evaluate(model: torch.nn.Module, dataset, names: Sequence[str], collate_fn: 
     return {"loss": loss, **classification_metrics(truth, predicted, names)}
 
 
-def training_step(model: torch.nn.Module, batch: dict[str, torch.Tensor], optimizer: torch.optim.Optimizer,
-                  scheduler, scaler: "torch.amp.GradScaler | None", config: TrainConfig, device: torch.device,
-                  precision: Precision) -> torch.Tensor:
-    """One optimizer step on one batch (forward under autocast, backward, clip, step); returns the loss.
+def accumulation_groups(loader: Iterable, k: int) -> Iterator[list]:
+    """Consecutive groups of ``k`` micro-batches from ``loader`` (the last may hold fewer): one optimizer step each.
 
-    The step of ``train``, public for a loop of your own: the model computes its own loss.
+    Gradient accumulation's grouping, in ``train`` and in notebook 06's ``fine_tune`` (section 3).
+    """
+    if not isinstance(loader, Iterable) or isinstance(loader, (str, bytes, Mapping)):
+        raise TypeError(f"loader must be an iterable of batches (a DataLoader), got {type(loader).__name__}")
+    require_int("k", k, minimum=1)
+    return _groups(iter(loader), k)
+
+
+def _groups(iterator: Iterator, k: int) -> Iterator[list]:
+    while group := list(itertools.islice(iterator, k)):
+        yield group
+
+
+def _rows(batch: Mapping[str, torch.Tensor]) -> int:
+    """Examples in a collated batch: the first dimension of its first tensor."""
+    return next(iter(batch.values())).shape[0]
+
+
+def _split_rows(batch: Mapping[str, torch.Tensor], pieces: int) -> list[Mapping[str, torch.Tensor]]:
+    """``batch`` cut into at most ``pieces`` consecutive slices of rows: the same examples, smaller passes."""
+    if pieces == 1:
+        return [batch]
+    rows = _rows(batch)
+    size = -(-rows // pieces)
+    return [{key: value[i:i + size] for key, value in batch.items()} for i in range(0, rows, size)]
+
+
+def accumulate_gradients(model: torch.nn.Module, group: Sequence[Mapping[str, torch.Tensor]],
+                         scaler: "torch.amp.GradScaler | None", device: torch.device, precision: Precision,
+                         pieces: int = 1) -> float:
+    """Forward and backward over a group of micro-batches, adding their gradients up; returns the mean loss.
+
+    Each micro-batch's mean loss is weighted by its share of the group's examples (1/k for k equal
+    micro-batches), so the summed gradient is the gradient of the mean loss over the whole group: the
+    update of one batch holding all of it. ``pieces`` cuts every micro-batch into that many slices
+    first (``train``'s retry after an out-of-memory). Notebook 06, section 3, writes it out.
     """
     require_module("model", model)
-    if not isinstance(batch, Mapping):  # a dict, or a tokenizer's BatchEncoding
-        raise TypeError(f"batch must be a dict of tensors (the model's keyword arguments), got {type(batch).__name__}")
+    _check_group(group)
+    if not isinstance(precision, Precision):
+        raise TypeError(f"precision must be the Precision that pick_precision(device) returns, got "
+                        f"{type(precision).__name__}")
+    require_int("pieces", pieces, minimum=1)
+    slices = [piece for batch in group for piece in _split_rows(batch, pieces)]
+    rows = sum(_rows(piece) for piece in slices)
+    total = 0.0
+    for piece in slices:
+        with _autocast(device, precision):
+            loss = model(**_to(piece, device)).loss * (_rows(piece) / rows)  # its share of the mean
+        (scaler.scale(loss) if scaler else loss).backward()  # fp16: scaled up so small gradients survive
+        total += loss.item()
+    return total
+
+
+def _optimizer_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer, scheduler,
+                   scaler: "torch.amp.GradScaler | None", max_grad_norm: float | None) -> None:
+    """Clip the summed gradients, step the optimizer and the learning-rate schedule, zero the gradients."""
+    if scaler:
+        scaler.unscale_(optimizer)  # clip the true gradients, not the scaled ones
+    if max_grad_norm is not None:
+        torch.nn.utils.clip_grad_norm_(model.parameters(), max_grad_norm)
+    scaler.step(optimizer) if scaler else optimizer.step()  # fp16: skipped when a gradient overflowed
+    if scaler:
+        scaler.update()
+    optimizer.zero_grad(set_to_none=True)
+    scheduler.step()
+
+
+def _check_group(group: Any, name: str = "group") -> None:
+    """A non-empty list of batches, each a dict (or BatchEncoding) of tensors with a batch dimension."""
+    if isinstance(group, (str, bytes, Mapping)) or not isinstance(group, Sequence):
+        raise TypeError(f"{name} must be a list of batches (dicts of tensors), got {type(group).__name__}")
+    if not group:
+        raise ValueError(f"{name} must be a dict of tensors or a non-empty list of them, got an empty list")
+    for batch in group:
+        if not isinstance(batch, Mapping):  # a dict, or a tokenizer's BatchEncoding
+            raise TypeError(f"{name} must hold dicts of tensors (the model's keyword arguments), got "
+                            f"{type(batch).__name__}")
+        flat = [key for key, value in batch.items() if not isinstance(value, torch.Tensor) or value.ndim == 0]
+        if not batch or flat:
+            raise ValueError(f"{name} must map names to tensors with a batch dimension (B, ...), got "
+                             f"{'an empty dict' if not batch else repr(flat[0]) + ' without one'}")
+
+
+def training_step(model: torch.nn.Module, batch: Mapping[str, torch.Tensor] | Sequence[Mapping[str, torch.Tensor]],
+                  optimizer: torch.optim.Optimizer, scheduler, scaler: "torch.amp.GradScaler | None",
+                  config: TrainConfig, device: torch.device, precision: Precision, pieces: int = 1) -> float:
+    """One optimizer step on one batch, or on a list of micro-batches whose gradients add up; returns the loss.
+
+    The step of ``train``, public for a loop of your own: the model computes its own loss, and the
+    loss returned is the mean over the step's examples. A CUDA out-of-memory error in a forward or
+    backward pass propagates as ``torch.cuda.OutOfMemoryError`` with the gradients zeroed, so the
+    caller can retry with more ``pieces`` (``train`` does); one in the optimizer step becomes ``OutOfMemory``.
+    """
+    require_module("model", model)
+    group = [batch] if isinstance(batch, Mapping) or not isinstance(batch, Sequence) else list(batch)
+    _check_group(group, "batch")
     if not isinstance(config, TrainConfig):
         raise TypeError(f"config must be a TrainConfig(...), got {type(config).__name__}")
-    flat = [name for name, value in batch.items() if not isinstance(value, torch.Tensor) or value.ndim == 0]
-    if not batch or flat:
-        raise ValueError(f"batch must map names to tensors with a batch dimension (B, ...), got "
-                         f"{'an empty dict' if not batch else repr(flat[0]) + ' without one'}")
+    try:
+        loss = accumulate_gradients(model, group, scaler, device, precision, pieces)
+    except torch.cuda.OutOfMemoryError:
+        optimizer.zero_grad(set_to_none=True)  # drop the half-summed gradients: the step is redone whole
+        raise
     with explain_oom(config.batch_size):
-        with _autocast(device, precision):
-            loss = model(**_to(batch, device)).loss
-        (scaler.scale(loss) if scaler else loss).backward()
-        if scaler:
-            scaler.unscale_(optimizer)  # clip the true gradients, not the scaled ones
-        if config.max_grad_norm is not None:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.max_grad_norm)
-        scaler.step(optimizer) if scaler else optimizer.step()
-        if scaler:
-            scaler.update()
-        optimizer.zero_grad(set_to_none=True)
-        scheduler.step()
+        _optimizer_step(model, optimizer, scheduler, scaler, config.max_grad_norm)
     if device.type == "cuda":
         torch.cuda.synchronize(device)  # so that step times measure the step
-    return loss.detach()
+    return loss
+
+
+def _fitting_step(model: torch.nn.Module, group: list, optimizer: torch.optim.Optimizer, scheduler,
+                  scaler: "torch.amp.GradScaler | None", config: TrainConfig, device: torch.device,
+                  precision: Precision, history: History) -> float:
+    """``training_step``, cutting the micro-batches in two after each CUDA out-of-memory until they fit."""
+    while True:
+        pieces = 2 ** history.oom_halvings
+        try:
+            return training_step(model, group, optimizer, scheduler, scaler, config, device, precision, pieces)
+        except torch.cuda.OutOfMemoryError as error:
+            if max(_rows(batch) for batch in group) <= pieces:  # already one example per pass
+                torch.cuda.empty_cache()
+                raise OutOfMemory(
+                    f"the GPU ran out of memory on a single example (batch_size={config.batch_size} was already "
+                    f"cut to 1 example per pass): shorten max_length, freeze more layers or call "
+                    f"model.gradient_checkpointing_enable(), then restart the kernel.") from error
+        torch.cuda.empty_cache()  # here, after the except block has released the failed pass's tensors
+        history.oom_halvings += 1
+        history.micro_batch_size = -(-config.batch_size // 2 ** history.oom_halvings)
 
 
 def train(model: torch.nn.Module, train_dataset, eval_dataset, config: TrainConfig, *,
@@ -266,8 +387,8 @@ def train(model: torch.nn.Module, train_dataset, eval_dataset, config: TrainConf
 
     ``eval_dataset`` (with the class ``names``) is evaluated as classification after every epoch;
     ``None`` skips evaluation, for models whose outputs need their own post-processing (QA's
-    spans: ``helpers.qa.train_qa``). ``on_step(step, epoch)`` runs before every step (e.g.
-    ``freezing.GradualUnfreezer``).
+    spans: ``helpers.qa.train_qa``). ``on_step(step, epoch)`` runs before every optimizer step
+    (e.g. ``freezing.GradualUnfreezer``). Notebook 06, section 3, writes this loop out.
     """
     from tqdm.auto import tqdm
 
@@ -292,7 +413,9 @@ def train(model: torch.nn.Module, train_dataset, eval_dataset, config: TrainConf
     seed_everything(config.seed)
     groups = param_groups if param_groups is not None else default_param_groups(model, config.weight_decay)
     optimizer = torch.optim.AdamW(groups, lr=config.learning_rate)
-    steps_per_epoch = -(-len(train_dataset) // config.batch_size)
+    k = config.gradient_accumulation_steps
+    micro_batches = -(-len(train_dataset) // config.batch_size)
+    steps_per_epoch = -(-micro_batches // k)  # optimizer steps: the schedule counts these
     total = steps_per_epoch * config.epochs
     scheduler = linear_schedule(optimizer, round(config.warmup_ratio * total), total)
     scaler = torch.amp.GradScaler(device.type) if precision.use_grad_scaler else None
@@ -301,6 +424,7 @@ def train(model: torch.nn.Module, train_dataset, eval_dataset, config: TrainConf
     if found is not None:
         start, saved = checkpoints.load_checkpoint(found, model, optimizer, scheduler, scaler)
         history = History(**saved)
+    history.micro_batch_size = -(-config.batch_size // 2 ** history.oom_halvings)
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
     last = min(config.epochs, config.stop_after_epoch or config.epochs)
@@ -308,16 +432,16 @@ def train(model: torch.nn.Module, train_dataset, eval_dataset, config: TrainConf
     for epoch in range(start, last):
         model.train()
         loader = make_loader(train_dataset, config.batch_size, collate_fn, shuffle=True, seed=config.seed + epoch)
-        for index, batch in enumerate(loader):
+        for index, group in enumerate(accumulation_groups(loader, k)):
             if on_step is not None:
                 on_step(epoch * steps_per_epoch + index, epoch)
             began = time.perf_counter()
-            loss = training_step(model, batch, optimizer, scheduler, scaler, config, device, precision)
+            loss = _fitting_step(model, group, optimizer, scheduler, scaler, config, device, precision, history)
             history.step_seconds.append(time.perf_counter() - began)
-            history.losses.append(loss.item())
+            history.losses.append(loss)
             history.learning_rates.append(scheduler.get_last_lr()[0])
             bar.update()
-            bar.set_postfix(loss=f"{loss.item():.3f}")
+            bar.set_postfix(loss=f"{loss:.3f}")
         if eval_dataset is not None:
             history.evals.append({"epoch": epoch + 1, **evaluate(model, eval_dataset, names, collate_fn,
                                                                   config.eval_batch_size)})

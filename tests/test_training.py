@@ -197,7 +197,7 @@ def test_out_of_memory_is_explained():
             raise KeyError("x")
 
 
-def test_training_step_takes_a_tokenizer_batch_encoding():
+def test_training_step_takes_a_tokenizer_batch_encoding_or_a_list_of_micro_batches():
     """Collators such as DataCollatorWithPadding return a BatchEncoding (a Mapping, not a dict)."""
     from transformers import BatchEncoding
 
@@ -212,10 +212,25 @@ def test_training_step_takes_a_tokenizer_batch_encoding():
         def forward(self, features, labels):
             return type("Out", (), {"loss": torch.nn.functional.mse_loss(self.linear(features).squeeze(-1), labels)})()
 
+    def step(model, batch):
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+        return training_step(model, batch, optimizer, linear_schedule(optimizer, 0, 10), None, TrainConfig(),
+                             device, pick_precision(device))
+
+    torch.manual_seed(0)
     model, device = Scorer(), torch.device("cpu")
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
-    batch = BatchEncoding({"features": torch.ones(4, 3), "labels": torch.zeros(4)})
-    before = model.linear.weight.detach().clone()
-    loss = training_step(model, batch, optimizer, linear_schedule(optimizer, 0, 10), None, TrainConfig(),
-                         device, pick_precision(device))
-    assert loss.ndim == 0 and not torch.equal(before, model.linear.weight)
+    features, labels = torch.randn(4, 3), torch.randn(4)
+    start = {k: v.clone() for k, v in model.state_dict().items()}
+    expected = model(features, labels).loss.item()
+    loss = step(model, BatchEncoding({"features": features, "labels": labels}))
+    assert isinstance(loss, float) and loss == pytest.approx(expected, rel=1e-6)
+    assert not torch.equal(start["linear.weight"], model.linear.weight) and model.linear.weight.grad is None
+    after_whole = {k: v.clone() for k, v in model.state_dict().items()}
+
+    model.load_state_dict(start)  # the same step from two micro-batches: the same loss and update
+    halves = [BatchEncoding({"features": features[i:i + 2], "labels": labels[i:i + 2]}) for i in (0, 2)]
+    assert step(model, halves) == pytest.approx(expected, rel=1e-6)
+    for name, value in model.state_dict().items():
+        assert torch.allclose(value, after_whole[name], atol=1e-7), name
+    with pytest.raises(ValueError, match="non-empty list"):
+        step(model, [])
