@@ -16,6 +16,7 @@ says otherwise (``TUTORIAL_SCALE``, ``TUTORIAL_SOURCE``). ``--no-execute`` never
 notebook: a missing run is shown as "not executed".
 
     python scripts/build_site.py [--out build/site] [--executed build/executed] [--no-execute]
+                                 [--full-results results/full-gpu.json]
 """
 from __future__ import annotations
 
@@ -238,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--executed", type=Path, default=ROOT / "build" / "executed")
     parser.add_argument("--no-execute", action="store_true", help="never run a notebook; use saved runs only")
     parser.add_argument("--no-slides", action="store_true", help="leave the slides out of the site")
+    parser.add_argument("--full-results", type=Path, default=FULL_RUN,
+                        help="the full-scale run's results file (default results/full-gpu.json, from make full-run)")
     parser.add_argument("--timeout", type=int, default=int(os.environ.get("CELL_TIMEOUT", "600")),
                         help="seconds per cell when executing")
     args = parser.parse_args(argv)
@@ -246,7 +249,8 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     try:
         written = build(args.notebooks or notebooks_in(NOTEBOOKS), args.out, args.executed,
-                        run=not args.no_execute, timeout=args.timeout, slides=not args.no_slides)
+                        run=not args.no_execute, timeout=args.timeout, slides=not args.no_slides,
+                        full_results=args.full_results)
     except (assets.AssetError, ValueError, FileNotFoundError, RuntimeError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1

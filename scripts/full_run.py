@@ -294,8 +294,8 @@ def machine_info(source: str, smoke: bool) -> dict[str, Any]:
             **{p: _version(p) for p in ("torch", "transformers", "datasets", "accelerate")},
             "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
             "scale": "full", "source": source, "smoke": smoke,
-            "peak_memory": "nvidia-smi memory.used, polled every 0.5 s, peak minus the idle card before the kernel "
-                           "starts (CUDA context and allocator cache included)"}
+            "peak_memory": "nvidia-smi memory.used polled every 0.5 s, peak minus the idle card before the kernel "
+                           "starts; the CUDA context and PyTorch's allocator cache included"}
 
 
 # ----------------------------------------------------------------------------------------------
