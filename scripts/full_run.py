@@ -181,12 +181,13 @@ def readme_footnote(data: dict | None) -> str:
     if not data or machine.get("smoke") or not data.get("notebooks"):
         return ("† Not measured yet: no GPU has been available to the course so far. `make full-run` on a GPU "
                 "box fills this column from `results/full-gpu.json`; `full` runs train for minutes, not seconds.")
-    total = sum(row["seconds"] for row in data["notebooks"].values())
+    total = format_seconds(sum(row["seconds"] for row in data["notebooks"].values()))
+    count = len(data["notebooks"])
     return (f"† `full × {machine.get('source')}` on one {machine.get('gpu') or 'unknown GPU'}, "
             f"{str(machine.get('date', ''))[:10]} (torch {machine.get('torch')}, transformers "
             f"{machine.get('transformers')}), by `make full-run`: the headline result, the notebook's wall time "
             "(kernel start to last cell) and its peak GPU memory (device-wide, above the idle card); the "
-            f"{len(data['notebooks'])} notebook{'s' if len(data['notebooks']) != 1 else ''} measured took {format_seconds(total)} in all. Generated from "
+            f"{count} notebook{'' if count == 1 else 's'} measured took {total} in all. Generated from "
             "`results/full-gpu.json`; the site's results page lists every result.")
 
 
@@ -204,7 +205,7 @@ def render_readme(text: str, data: dict | None) -> str:
     header = next((i for i, l in enumerate(lines) if l.startswith("| # |") and "full GPU" in l), None)
     if header is None:
         raise ValueError("the README has no notebooks table with a 'full GPU' column ('| # | ... | full GPU |')")
-    column = split_row(lines[header]).index(next(c for c in split_row(lines[header]) if c.startswith("full GPU")))
+    column = next(i for i, cell in enumerate(split_row(lines[header])) if cell.startswith("full GPU"))
     index = header + 2
     while index < len(lines) and TABLE_ROW.match(lines[index]):
         cells = split_row(lines[index])
