@@ -8,7 +8,8 @@
   one, else the warm start; the rest of the code is the same for both.
 * ``encode_pairs`` / ``shift_right`` / ``collator``: source and target token ids, labels
   padded with -100, decoder inputs = labels shifted one step right (teacher forcing).
-* ``seq2seq_trainer``: ``Seq2SeqTrainer`` with the course's small, CPU-friendly settings.
+* ``trainer_arguments`` / ``seq2seq_trainer``: ``Seq2SeqTrainer`` with the course's small, CPU-friendly
+  settings and the mixed precision ``helpers.device.pick_precision`` chooses (bf16/fp16 on a GPU).
 * ``generate``: batched ``model.generate`` that returns strings.
 """
 from __future__ import annotations
@@ -149,7 +150,8 @@ def encode_pairs(tokenizer, sources: Sequence[str], targets: Sequence[str], max_
     The labels are what the decoder must *output*: when the tokenizer puts the decoder's
     start token in front of a target (BERT's ``[CLS]``), it is removed, because the decoder
     is *given* that token and never has to predict it. ``prefix`` is prepended to every
-    source (T5 reads its task from it, e.g. ``"summarize: "``).
+    source (T5 reads its task from it, e.g. ``"summarize: "``). Notebook 07, section 4, writes
+    this code out (a unit test checks the two agree); notebook 09, section 4, shows it.
     """
     require_callable("tokenizer", tokenizer)
     require_strings("sources", sources)
@@ -189,7 +191,8 @@ def shift_right(labels: torch.Tensor, decoder_start_token_id: int, pad_token_id:
 
 def collator(tokenizer, model):
     """The library's ``DataCollatorForSeq2Seq``: pads inputs with ``[PAD]``, labels with -100,
-    and adds ``decoder_input_ids`` (the labels shifted right) from the model."""
+    and adds ``decoder_input_ids`` (the labels shifted right) from the model. Notebook 07,
+    section 4, makes the same call (a unit test checks the two agree)."""
     from transformers import DataCollatorForSeq2Seq
 
     require_callable("tokenizer", tokenizer)
@@ -200,34 +203,52 @@ def collator(tokenizer, model):
 
 # --- training -------------------------------------------------------------------------------
 
-def seq2seq_trainer(model, tokenizer, train_dataset, *, learning_rate: float, batch_size: int,
-                    max_steps: int, seed: int = 0, warmup_fraction: float = 0.05, output_dir: str | None = None,
-                    **overrides: Any):
-    """A ``Seq2SeqTrainer`` for short runs: no checkpoints, no evaluation loop, batches of
-    similar length (less padding), a constant learning rate after a short warm-up (a decaying
-    rate spends half of a short run at rates too small to move new weights); ``overrides``
-    replace any ``Seq2SeqTrainingArguments`` setting."""
-    from transformers import Seq2SeqTrainer, Seq2SeqTrainingArguments
+def trainer_arguments(*, output_dir: str, learning_rate: float, batch_size: int, max_steps: int, seed: int = 0,
+                      warmup_fraction: float = 0.05, **overrides: Any) -> dict[str, Any]:
+    """The ``Seq2SeqTrainingArguments`` settings of ``seq2seq_trainer``, as a plain dict.
 
+    Short runs: no checkpoints, no evaluation loop, batches of similar length (less padding),
+    a constant learning rate after a short warm-up (a decaying rate spends half of a short
+    run at rates too small to move new weights), and ``bf16``/``fp16`` from
+    ``trainer_precision_args`` for the device the trainer will use (the CPU when
+    ``use_cpu=True``), so ``Seq2SeqTrainer`` trains in the same precision as our own loop
+    (``helpers.training``). ``overrides`` replace any setting. Notebook 07 (section 7) and
+    notebook 09 (section 5) print what the trainer got.
+    """
+    require_str("output_dir", output_dir)
     require_int("max_steps", max_steps)
     require_int("batch_size", batch_size)
     require_number("learning_rate", learning_rate)
     if max_steps < 1 or batch_size < 1 or learning_rate <= 0:
         raise Seq2SeqError(f"need max_steps >= 1, batch_size >= 1 and learning_rate > 0; got "
                            f"max_steps={max_steps}, batch_size={batch_size}, learning_rate={learning_rate}")
+    require_int("seed", seed, minimum=0)
+    require_number("warmup_fraction", warmup_fraction, minimum=0.0, below=1.0)
+    device = torch.device("cpu") if overrides.get("use_cpu") else pick_device()
+    settings = dict(
+        output_dir=output_dir, per_device_train_batch_size=batch_size, learning_rate=learning_rate,
+        max_steps=max_steps, warmup_steps=warmup_fraction, lr_scheduler_type="constant_with_warmup",
+        train_sampling_strategy="group_by_length", logging_steps=max(1, max_steps // 10), save_strategy="no",
+        eval_strategy="no", report_to="none", disable_tqdm=True, seed=seed, dataloader_num_workers=0,
+        **trainer_precision_args(device),  # bf16 on a recent GPU, fp16 on an older one, fp32 on a CPU
+    )
+    settings.update(overrides)
+    return settings
+
+
+def seq2seq_trainer(model, tokenizer, train_dataset, *, learning_rate: float, batch_size: int,
+                    max_steps: int, seed: int = 0, warmup_fraction: float = 0.05, output_dir: str | None = None,
+                    **overrides: Any):
+    """A ``Seq2SeqTrainer`` for short runs, with the settings of ``trainer_arguments`` and the
+    collator of ``collator`` (dynamic padding: each batch is padded to its own longest pair)."""
+    from transformers import Seq2SeqTrainer, Seq2SeqTrainingArguments
+
+    settings = trainer_arguments(output_dir=output_dir or tempfile.mkdtemp(prefix="seq2seq-"),
+                                 learning_rate=learning_rate, batch_size=batch_size, max_steps=max_steps, seed=seed,
+                                 warmup_fraction=warmup_fraction, **overrides)
     require_model("model", model)
     require_callable("tokenizer", tokenizer)
     require_dataset("train_dataset", train_dataset)
-    require_int("seed", seed, minimum=0)
-    require_number("warmup_fraction", warmup_fraction, minimum=0.0, below=1.0)
-    settings = dict(
-        output_dir=output_dir or tempfile.mkdtemp(prefix="seq2seq-"), per_device_train_batch_size=batch_size,
-        learning_rate=learning_rate, max_steps=max_steps, warmup_steps=warmup_fraction,
-        lr_scheduler_type="constant_with_warmup", train_sampling_strategy="group_by_length", logging_steps=max(1, max_steps // 10),
-        save_strategy="no", eval_strategy="no", report_to="none", disable_tqdm=True, seed=seed,
-        dataloader_num_workers=0, **trainer_precision_args(pick_device())  # bf16/fp16 on a GPU,
-    )
-    settings.update(overrides)
     return Seq2SeqTrainer(model=model, args=Seq2SeqTrainingArguments(**settings), train_dataset=train_dataset,
                           data_collator=collator(tokenizer, model), processing_class=tokenizer)
 

@@ -1,4 +1,7 @@
-"""The shared seq2seq helpers, on a tiny BERT checkpoint built here (no asset, seconds to run)."""
+"""The shared seq2seq helpers, on a tiny BERT checkpoint built here (no asset, seconds to run), and notebook
+07's written-out preprocessing, which must equal the helpers' (encode_pairs, collator)."""
+from pathlib import Path
+
 import pytest
 import torch
 from transformers import BertConfig, BertModel, BertTokenizerFast, EncoderDecoderModel
@@ -259,3 +262,133 @@ def test_an_interrupted_seq2seq_run_resumes_to_the_same_result(checkpoint, tmp_p
     torch.manual_seed(12345)
     (_, scrambled), _ = run(tmp_path / "interrupted", resume=str(saved))
     assert scrambled[-6:] != pytest.approx(losses[6:], abs=1e-5)
+
+
+# --- precision: Seq2SeqTrainer trains in what pick_precision chooses ------------------------------
+
+def _arguments(**overrides):
+    from helpers.seq2seq import trainer_arguments
+
+    return trainer_arguments(output_dir="unused", learning_rate=1e-3, batch_size=2, max_steps=4, **overrides)
+
+
+@pytest.mark.parametrize("dtype,flags", [(torch.bfloat16, (True, False)), (torch.float16, (False, True)),
+                                         (None, (False, False))])
+def test_trainer_arguments_take_bf16_or_fp16_from_pick_precision(monkeypatch, dtype, flags):
+    import helpers.device
+
+    monkeypatch.setattr(helpers.device, "pick_precision",
+                        lambda device: helpers.device.Precision(dtype, use_grad_scaler=dtype == torch.float16))
+    arguments = _arguments()
+    assert (arguments["bf16"], arguments["fp16"]) == flags
+
+
+@pytest.mark.parametrize("bf16_supported,flags", [(True, (True, False)), (False, (False, True))])
+def test_trainer_arguments_on_a_cuda_machine(monkeypatch, bf16_supported, flags):
+    # a CUDA machine as pick_device and pick_precision see it: bf16 on Ampere and newer, else fp16
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *args, **kwargs: bf16_supported)
+    arguments = _arguments()
+    assert (arguments["bf16"], arguments["fp16"]) == flags
+    assert (arguments["train_sampling_strategy"], arguments["lr_scheduler_type"]) == ("group_by_length",
+                                                                                       "constant_with_warmup")
+    on_cpu = _arguments(use_cpu=True)  # a trainer told to use the CPU stays in fp32 even on that machine
+    assert (on_cpu["bf16"], on_cpu["fp16"]) == (False, False)
+    assert _arguments(bf16=False)["bf16"] is False  # an override wins
+
+
+def test_seq2seq_trainer_hands_the_precision_to_its_arguments(warm, monkeypatch):
+    # end to end, on a CPU: TrainingArguments accepts bf16 with use_cpu=True (CPU autocast)
+    import helpers.device
+    from datasets import Dataset
+
+    model, tokenizer, _ = warm
+    data = Dataset.from_dict(encode_pairs(tokenizer, ["save"], ["opslaan"], 8, 8))
+    monkeypatch.setattr(helpers.device, "pick_precision",
+                        lambda device: helpers.device.Precision(torch.bfloat16, use_grad_scaler=False))
+    trainer = seq2seq_trainer(model, tokenizer, data, learning_rate=1e-3, batch_size=2, max_steps=2, use_cpu=True)
+    assert (trainer.args.bf16, trainer.args.fp16) == (True, False)
+    monkeypatch.undo()
+    trainer = seq2seq_trainer(model, tokenizer, data, learning_rate=1e-3, batch_size=2, max_steps=2, use_cpu=True)
+    assert (trainer.args.bf16, trainer.args.fp16) == (False, False)  # a CPU trains in fp32
+
+
+def test_batches_are_grouped_by_length_and_padded_to_their_own_longest_pair(warm):
+    # transformers 5 replaced TrainingArguments(group_by_length=True) by train_sampling_strategy; a wrong
+    # name would fail in TrainingArguments, a wrong value would silently fall back to random batches
+    from datasets import Dataset
+    from transformers.trainer_pt_utils import LengthGroupedSampler
+
+    model, tokenizer, _ = warm
+    sources = ["save", "the cat sat on the mat", "add", "change the password of the user group", "delete user",
+               "the cat", "save the password of the user", "add a group"]
+    data = Dataset.from_dict(encode_pairs(tokenizer, sources, ["opslaan"] * len(sources), 16, 8))
+    trainer = seq2seq_trainer(model, tokenizer, data, learning_rate=1e-3, batch_size=2, max_steps=4, use_cpu=True)
+    assert isinstance(trainer._get_train_sampler(), LengthGroupedSampler)
+    widths = []
+    for batch in trainer.get_train_dataloader():
+        widths.append(batch["input_ids"].shape[1])
+        assert batch["attention_mask"].sum(dim=1).max() == widths[-1]  # dynamic padding: to this batch's longest
+    assert len(set(widths)) > 1  # not padded to one fixed length
+
+
+# --- notebook 07 writes the preprocessing out; the helpers must do the same -----------------------
+
+NOTEBOOK_07 = Path(__file__).resolve().parent.parent / "notebooks" / "07_translation.ipynb"
+
+
+def _notebook_definitions(path: Path, *names: str) -> str:
+    """The source of the notebook's top-level definitions (def or assignment) of ``names``, in order."""
+    import ast
+
+    import nbformat
+
+    found = {}
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        for node in ast.parse(cell.source).body:
+            defined = [node.name] if isinstance(node, ast.FunctionDef) else \
+                [t.id for t in getattr(node, "targets", []) if isinstance(t, ast.Name)]
+            for name in set(defined) & set(names):
+                assert name not in found, f"{path.name} defines {name} twice"
+                found[name] = ast.get_source_segment(cell.source, node)
+    missing = set(names) - set(found)
+    assert not missing, f"{path.name} no longer defines {sorted(missing)}"
+    return "\n\n".join(found[name] for name in names)
+
+
+def _notebook_preprocessing(tokenizer, model, start: int, max_len: int) -> dict:
+    from transformers import DataCollatorForSeq2Seq
+
+    namespace = {"tokenizer": tokenizer, "model": model, "START": start, "MAX_LEN": max_len, "TARGET": "nl",
+                 "DataCollatorForSeq2Seq": DataCollatorForSeq2Seq}
+    exec(_notebook_definitions(NOTEBOOK_07, "preprocess", "data_collator"), namespace)
+    return namespace
+
+
+@pytest.mark.parametrize("max_len", [3, 5, 16])
+@pytest.mark.parametrize("start", ["cls", "pad"])  # BERT's decoder starts from [CLS]; Marian's and T5's from pad
+def test_notebook_07_preprocessing_equals_encode_pairs_and_collator(warm, max_len, start):
+    model, tokenizer, _ = warm
+    start_id = tokenizer.cls_token_id if start == "cls" else tokenizer.pad_token_id
+    notebook = _notebook_preprocessing(tokenizer, model, start_id, max_len)
+    sources = ["save the cat", "delete", "change the password of the user group", "add user"]
+    targets = ["opslaan de kat", "verwijderen", "wachtwoord van de gebruiker groep wijzigen", "gebruiker toevoegen"]
+    ours = notebook["preprocess"]({"translation": [{"en": s, "nl": t} for s, t in zip(sources, targets)]})
+    helper = encode_pairs(tokenizer, sources, targets, max_len, max_len, decoder_start_token_id=start_id)
+    assert ours == helper
+    whole = len(tokenizer(text_target=targets[2])["input_ids"]) - (start == "cls")  # the longest target, uncut
+    assert max(len(ids) for ids in ours["labels"]) == min(max_len, whole)  # max_len 3 and 5 cut it
+    assert (ours["labels"][1][0] == tokenizer.cls_token_id) == (start == "pad")  # [CLS] dropped only as the start
+    features = [{k: helper[k][i] for k in ("input_ids", "attention_mask", "labels")} for i in range(len(sources))]
+    batch, expected = notebook["data_collator"](features), collator(tokenizer, model)(features)
+    assert set(batch) == set(expected) and all(torch.equal(batch[k], expected[k]) for k in expected)
+    width = batch["labels"].shape[1]
+    assert (batch["labels"] == IGNORE_INDEX).sum() == sum(width - len(f["labels"]) for f in features)
+
+
+def test_notebook_definitions_are_found_or_named():
+    assert "text_target=" in _notebook_definitions(NOTEBOOK_07, "preprocess")
+    with pytest.raises(AssertionError, match="no_such_name"):
+        _notebook_definitions(NOTEBOOK_07, "no_such_name")
