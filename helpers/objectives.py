@@ -144,7 +144,10 @@ def pseudo_log_likelihoods(model: torch.nn.Module, input_ids: Tensor, special_ma
 
     input_ids, special_mask (T,) for one sequence -> (P,) log-probabilities (nats) of the
     P non-special tokens, each predicted from all the others (a copy of the sequence per
-    position: T forward passes' worth of work, grouped into batches).
+    position: T forward passes' worth of work, grouped into batches). A BERT-family masked
+    LM (one with an MLM head ``.cls``) runs its output layer on the masked position of each
+    copy only, as ``pretraining.masked_positions_loss`` does: the same scores, without the
+    (T, V) logits of every copy.
     """
     require_module("model", model)
     require_tensor("input_ids", input_ids, dtype="int")
@@ -162,8 +165,12 @@ def pseudo_log_likelihoods(model: torch.nn.Module, input_ids: Tensor, special_ma
         copies = input_ids.repeat(len(chunk), 1)  # (b, T)
         rows = torch.arange(len(chunk))
         copies[rows, chunk] = mask_token_id  # copy i has position chunk[i] masked
-        logits = model(input_ids=copies.to(device)).logits.float()  # (b, T, V)
-        log_probs = logits[rows, chunk.to(device)].log_softmax(dim=-1)  # (b, V)
+        if hasattr(model, "cls"):  # BertForMaskedLM, RoFormerForMaskedLM: the head on the masked positions only
+            hidden = model.base_model(input_ids=copies.to(device)).last_hidden_state  # (b, T, H)
+            logits = model.cls(hidden[rows, chunk.to(device)]).float()  # (b, V)
+        else:
+            logits = model(input_ids=copies.to(device)).logits.float()[rows, chunk.to(device)]  # (b, V)
+        log_probs = logits.log_softmax(dim=-1)  # (b, V)
         scores.append(log_probs[rows, input_ids[chunk].to(device)].cpu())
     return torch.cat(scores) if scores else torch.empty(0)
 

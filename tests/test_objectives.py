@@ -150,6 +150,24 @@ def test_pseudo_log_likelihoods_mask_one_position_at_a_time():
     assert torch.isclose(scores[2], expected, atol=1e-5)
 
 
+def test_pseudo_log_likelihoods_head_on_masked_positions_equals_full_logits():
+    bert, _ = tiny_models()
+
+    class FullLogits(torch.nn.Module):  # the same model without .cls: scored from its (b, T, V) logits
+        def __init__(self):
+            super().__init__()
+            self.bert = bert
+
+        def forward(self, input_ids):
+            return self.bert(input_ids=input_ids)
+
+    ids, special = batch(rows=1, length=20)
+    fast = obj.pseudo_log_likelihoods(bert, ids[0], special[0], MASK, batch_size=4)
+    full = obj.pseudo_log_likelihoods(FullLogits(), ids[0], special[0], MASK, batch_size=4)
+    assert fast.shape == full.shape == (int((~special[0]).sum()),)
+    torch.testing.assert_close(fast, full, atol=1e-6, rtol=1e-6)
+
+
 def test_unigram_baseline_by_hand():
     train = torch.tensor([0, 0, 0, 1])  # counts 3, 1, 0 over V = 3; add-one: 4/7, 2/7, 1/7
     loss, ppl = obj.unigram_baseline(train, torch.tensor([0, 2]), vocab_size=3)
