@@ -129,8 +129,8 @@ SIZES: dict[str, dict[str, int | float]] = {
 # keeps its full-scale value, so the smoke run exercises the full-scale code paths.
 SMOKE_CAPS: dict[str, int] = {
     "train_examples": 64, "eval_examples": 64, "epochs": 1,
-    "mt_steps": 4, "mt_eval_examples": 32, "sum_steps": 4, "sum_eval_examples": 32,
-    "pretrain_steps": 8, "adapt_steps": 4,
+    "mt_steps": 4, "mt_eval_examples": 16, "sum_steps": 2, "sum_eval_examples": 16,
+    "pretrain_steps": 3, "adapt_steps": 4,
     "cls_train_examples": 64, "cls_eval_examples": 64, "cls_test_examples": 64, "cls_epochs": 1,
     "ft_train_examples": 64, "ft_epochs": 1, "ft_demo_examples": 32, "ft_demo_epochs": 2,
     "qa_train_examples": 48, "qa_eval_examples": 48, "qa_epochs": 1,
