@@ -78,9 +78,11 @@ def require_strings(name: str, value: Any, *, min_length: int = 0) -> list[str]:
         hint = " (wrap a single text in a list)" if isinstance(value, str) else ""
         raise TypeError(f"{name} must be a list of strings{hint}, got {type(value).__name__}")
     items = list(value)
-    bad = next((item for item in items if not isinstance(item, str)), None)
-    if bad is not None:
-        raise TypeError(f"{name} must hold only strings, got an item of type {type(bad).__name__} ({bad!r})")
+    position = next((i for i, item in enumerate(items) if not isinstance(item, str)), -1)  # None is an item too
+    if position >= 0:
+        bad = items[position]
+        got = "None" if bad is None else f"an item of type {type(bad).__name__} ({_got(bad)})"
+        raise TypeError(f"{name} must hold only strings, got {got} at position {position}")
     if len(items) < min_length:
         raise ValueError(f"{name} must hold at least {min_length} string(s), got {len(items)}")
     return items
