@@ -183,6 +183,33 @@ def _best_over_golds(metric, prediction: str, golds: Sequence[str]) -> float:
     return max(metric(prediction, gold) for gold in golds)
 
 
+_SQUAD_SCHEMA = "{'id': ..., 'answers': {'text': [...], 'answer_start': [...]}}"
+
+
+def _id_and_golds(index: int, reference: Any) -> tuple[Any, list[str]]:
+    """A references row's id and its list of gold answer texts, or one sentence naming the row."""
+    if not hasattr(reference, "keys") or any(key not in reference for key in ("id", "answers")):
+        missing = [key for key in ("id", "answers") if not hasattr(reference, "keys") or key not in reference]
+        raise ValueError(f"references must be rows shaped like {_SQUAD_SCHEMA} (the datasets SQuAD schema), "
+                         f"got row {index} without {' and '.join(map(repr, missing))}: {_short(reference)}")
+    qid, answers = reference["id"], reference["answers"]
+    if not hasattr(answers, "keys") or "text" not in answers:
+        kind = "a list" if isinstance(answers, (list, tuple)) else f"a {type(answers).__name__}"
+        raise ValueError(f"references must give answers as a dict of lists, {_SQUAD_SCHEMA} (the datasets "
+                         f"SQuAD schema, not the SQuAD JSON's list of {{'text': ...}} dicts), got {kind} in row "
+                         f"{index} ({qid!r}): {_short(answers)}")
+    golds = answers["text"]
+    if isinstance(golds, str) or not golds:
+        raise ValueError(f"references must give every question a non-empty list of gold answers, got "
+                         f"{golds!r} for {qid!r}")
+    return qid, list(golds)
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit - 3] + "..."
+
+
 def squad_example_scores(predictions: dict[str, str], references: Sequence[dict[str, Any]]
                          ) -> list[dict[str, Any]]:
     """Per question: id, prediction, golds, exact match and F1 (each the best over its gold answers)."""
@@ -192,14 +219,12 @@ def squad_example_scores(predictions: dict[str, str], references: Sequence[dict[
         raise TypeError(f"references must be a list (or dataset) of rows with id and answers, got "
                         f"{type(references).__name__}")
     rows = []
-    for reference in references:
-        qid, golds = reference["id"], reference["answers"]["text"]
-        if isinstance(golds, str) or not golds:
-            raise ValueError(f"references must give every question a non-empty list of gold answers, got "
-                             f"{golds!r} for {qid!r}")
-        golds = list(golds)
+    for index, reference in enumerate(references):
+        qid, golds = _id_and_golds(index, reference)
         if qid not in predictions:
-            raise ValueError(f"predictions must hold an answer for every question id, got none for {qid!r}")
+            raise ValueError(f"predictions must hold an answer for every question id, got none for {qid!r} "
+                             f"(row {index}); the official SQuAD v1.1 script scores it 0 (exact match and F1): "
+                             f'give it "" to score it that way')
         prediction = predictions[qid]
         rows.append({"id": qid, "prediction": prediction, "golds": golds,
                      "exact_match": _best_over_golds(exact_match, prediction, golds),
