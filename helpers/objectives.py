@@ -130,11 +130,19 @@ def _check_logits(logits: Tensor, labels: Tensor, name: str = "labels") -> None:
 
 
 def perplexity(loss: float | Tensor) -> float:
-    """exp(mean cross-entropy in nats): the effective number of equally likely choices per token."""
+    """exp(mean cross-entropy in nats): the effective number of equally likely choices per token
+    (``inf`` once the loss passes about 709.78, where exp overflows a float)."""
     if isinstance(loss, Tensor) and loss.numel() != 1:
         raise ValueError(f"loss must be one number (a mean cross-entropy), got a tensor of shape {tuple(loss.shape)}")
-    require_number("loss", loss, minimum=0.0)
-    return math.exp(float(loss))
+    return _exp(require_number("loss", loss, minimum=0.0))
+
+
+def _exp(x: float) -> float:
+    """math.exp, with ``inf`` instead of OverflowError for x > log(float max) ~ 709.78."""
+    try:
+        return math.exp(x)
+    except OverflowError:
+        return math.inf
 
 
 @torch.no_grad()
@@ -159,6 +167,17 @@ def pseudo_log_likelihoods(model: torch.nn.Module, input_ids: Tensor, special_ma
                          f"and {tuple(special_mask.shape)}")
     positions = (~special_mask.bool()).nonzero().squeeze(-1)  # (P,)
     device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()  # no dropout: each token's score is deterministic
+    try:
+        return _masked_copy_scores(model, input_ids, positions, mask_token_id, batch_size, device)
+    finally:
+        model.train(was_training)  # the caller's mode, as it was
+
+
+def _masked_copy_scores(model: torch.nn.Module, input_ids: Tensor, positions: Tensor, mask_token_id: int,
+                        batch_size: int, device: torch.device) -> Tensor:
+    """(P,) log-probabilities of input_ids (T,) at ``positions`` (P,), each masked in its own copy."""
     scores = []
     for start in range(0, len(positions), batch_size):
         chunk = positions[start:start + batch_size]  # (b,)
@@ -185,7 +204,7 @@ def pseudo_perplexity(model: torch.nn.Module, sequences: Tensor, special_mask: T
                          f"least one token to score, got shape {tuple(special_mask.shape)}")
     scores = torch.cat([pseudo_log_likelihoods(model, ids, special, mask_token_id, batch_size)
                         for ids, special in zip(sequences, special_mask)])
-    return math.exp(-scores.mean().item())
+    return _exp(-scores.mean().item())
 
 
 def unigram_counts(token_ids: Tensor, vocab_size: int) -> Tensor:
