@@ -105,7 +105,8 @@ def _ranks(values: np.ndarray) -> np.ndarray:
 
 
 def rank_correlation(a: Any, b: Any) -> float:
-    """Spearman's rho: the Pearson correlation of the two rankings (ties share their average rank)."""
+    """Spearman's rho: the Pearson correlation of the two rankings (ties share their average rank);
+    NaN when a or b holds a NaN, as ``scipy.stats.spearmanr`` returns (a NaN has no rank)."""
     for name, value in (("a", a), ("b", b)):
         if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
             raise TypeError(f"{name} must be a 1-d sequence of numbers (list, array, tensor), got {type(value).__name__}")
@@ -115,6 +116,8 @@ def rank_correlation(a: Any, b: Any) -> float:
         raise ValueError(f"a and b must be 1-d and of the same length, got shapes {x.shape} and {y.shape}")
     if x.size < 3:
         raise ValueError(f"a and b need at least 3 values for a rank correlation, got {x.size}")
+    if np.isnan(x).any() or np.isnan(y).any():
+        return float("nan")  # SciPy's default (nan_policy="propagate"), not a rank of NaN
     rx, ry = _ranks(x), _ranks(y)
     if rx.std() == 0 or ry.std() == 0:
         raise ValueError("a and b must not be constant: a rank correlation is undefined when every value ties")
