@@ -80,11 +80,12 @@ def clipped_matches(hypothesis: Sequence[str], reference: Sequence[str], n: int)
 
 
 def brevity_penalty(hypothesis_length: int, reference_length: int) -> float:
-    """1 when the hypothesis is longer than the reference, else exp(1 - r / c) (0 for c = 0)."""
+    """1 when the hypothesis is at least as long as the reference (two empty texts included, as in
+    sacreBLEU), else exp(1 - r / c) (0 for an empty hypothesis, c = 0 < r)."""
     require_int("hypothesis_length", hypothesis_length, minimum=0)
     require_int("reference_length", reference_length, minimum=0)
-    if hypothesis_length > reference_length:
-        return 1.0
+    if hypothesis_length >= reference_length:
+        return 1.0  # c = r gives exp(0) = 1 too
     if hypothesis_length == 0:
         return 0.0
     return math.exp(1 - reference_length / hypothesis_length)
