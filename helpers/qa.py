@@ -85,11 +85,24 @@ def _check_columns(name: str, columns: Any, keys: Sequence[str]) -> None:
         raise ValueError(f"{name} must have columns of one length, got lengths {lengths}")
 
 
+def _check_answers(examples: dict[str, list]) -> None:
+    """Each example's answers in the datasets SQuAD schema, or one sentence naming the row."""
+    for row, answers in enumerate(examples["answers"]):
+        if not hasattr(answers, "keys") or any(key not in answers for key in ("text", "answer_start")) \
+                or isinstance(answers["text"], str) or not answers["text"]:
+            kind = "a list" if isinstance(answers, (list, tuple)) else repr(answers)[:80]
+            raise ValueError(f"examples['answers'] must hold dicts of lists, {{'text': [...], 'answer_start': "
+                             f"[...]}} with at least one answer (the datasets SQuAD schema, not the SQuAD JSON's "
+                             f"list of {{'text': ...}} dicts), got {kind} in row {row}")
+
+
 def _tokenize(examples: dict[str, list], tokenizer, max_length: int, stride: int, keys: Sequence[str]):
     """Windows of at most ``max_length`` tokens overlapping by ``stride``: the tokenizer call of
     notebook 08, section 2 (a test checks that the notebook's call gives the same windows)."""
     _check_window_args(max_length, stride)
     _check_columns("examples", examples, keys)
+    if "answers" in keys:
+        _check_answers(examples)
     questions = [q.strip() for q in examples["question"]]  # SQuAD has questions with leading spaces
     return tokenizer(questions, examples["context"], truncation="only_second", max_length=max_length,
                      stride=stride, return_overflowing_tokens=True, return_offsets_mapping=True)
@@ -200,7 +213,7 @@ def postprocess(examples: dict[str, list], features: dict[str, list], start_logi
                 end_logits: np.ndarray, n_best: int = 20, max_answer_tokens: int = 30) -> dict[str, str]:
     """The best answer text of every question (id -> text), picked across all of its windows.
     Notebook 08, section 5. A question none of whose windows has a legal span gets ""."""
-    _check_postprocess_args(examples, features, start_logits, n_best, max_answer_tokens)
+    _check_postprocess_args(examples, features, start_logits, end_logits, n_best, max_answer_tokens)
     best: dict[str, tuple[float, int, int]] = {}  # question id -> (score, start char, end char)
     for w, example_id in enumerate(features["example_id"]):
         spans = best_spans(start_logits[w], end_logits[w], features["offset_mapping"][w], n_best,
@@ -211,14 +224,24 @@ def postprocess(examples: dict[str, list], features: dict[str, list], start_logi
     return {i: contexts[i][best[i][1]:best[i][2]] if i in best else "" for i in examples["id"]}
 
 
-def _check_postprocess_args(examples: Any, features: Any, start_logits: np.ndarray, n_best: int,
-                            max_answer_tokens: int) -> None:
+def _check_postprocess_args(examples: Any, features: Any, start_logits: np.ndarray, end_logits: np.ndarray,
+                            n_best: int, max_answer_tokens: int) -> None:
     _check_columns("examples", examples, ("id", "context"))
     _check_columns("features", features, ("example_id", "offset_mapping"))
     _check_limits(n_best, max_answer_tokens)
-    if len(start_logits) != len(features["example_id"]):
-        raise ValueError(f"start_logits must have one row per window ({len(features['example_id'])}), "
-                         f"got {len(start_logits)}")
+    windows = len(features["example_id"])
+    for name, logits in (("start_logits", start_logits), ("end_logits", end_logits)):
+        if len(logits) != windows:
+            raise ValueError(f"{name} must have one row per window ({windows}), got {len(logits)}")
+    known = set(examples["id"])
+    for w, (example_id, offsets) in enumerate(zip(features["example_id"], features["offset_mapping"])):
+        if example_id not in known:
+            raise ValueError(f"features must come from these examples, got window {w} of question {example_id!r}, "
+                             f"which is not in examples['id'] (prepare_eval_features of the same rows)")
+        for name, logits in (("start_logits", start_logits), ("end_logits", end_logits)):
+            if np.ndim(logits[w]) == 1 and len(logits[w]) < len(offsets):
+                raise ValueError(f"{name} must have a column for each of window {w}'s {len(offsets)} tokens, "
+                                 f"got {len(logits[w])} (predict_logits pads every row to the longest window)")
 
 
 def train_qa(model: torch.nn.Module, features: dict[str, list], config: TrainConfig, collate_fn: Callable,
