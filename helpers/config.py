@@ -17,6 +17,7 @@ identifiers and sizes come from here, from one table (``TABLE``).
 """
 from __future__ import annotations
 
+import dataclasses
 import functools
 import os
 import socket
@@ -165,6 +166,7 @@ class Settings:
     device: str
     values: Mapping[str, Any] = field(repr=False)
     smoke: bool = False  # TUTORIAL_SMOKE=1: sizes capped by SMOKE_CAPS (a code-path check, not a result)
+    threads: int | None = None  # PyTorch CPU threads settings() chose (helpers.device.set_cpu_threads)
 
     def __getattr__(self, name: str) -> Any:
         # Called only for names that are not fields: look them up in the table.
@@ -188,7 +190,8 @@ class Settings:
         """One line for a notebook's set-up cell, e.g. 'tiny scale, offline assets, cpu'."""
         source = "offline assets" if self.offline else "Hugging Face Hub"
         scale = f"{self.scale} scale" + (" (smoke run: examples and steps capped)" if self.smoke else "")
-        return f"{scale}, {source}, {self.device}"
+        threads = "" if self.threads is None else f" ({self.threads} CPU thread{'s' if self.threads > 1 else ''})"
+        return f"{scale}, {source}, {self.device}{threads}"
 
 
 def hub_reachable(timeout: float = HUB_PROBE_TIMEOUT_S, endpoint: str | None = None) -> bool:
@@ -260,10 +263,14 @@ def resolve(
 
 @functools.cache
 def settings() -> Settings:
-    """The settings of this session, resolved once (later calls return the same object)."""
-    from .device import pick_device
+    """The settings of this session, resolved once (later calls return the same object).
 
-    cfg = resolve(os.environ, pick_device().type)
+    It also sets PyTorch's CPU thread count, once: one thread per core that no other program is
+    busy on (``helpers.device.choose_threads``), because threads that share a core wait for each other.
+    """
+    from .device import pick_device, set_cpu_threads
+
+    cfg = dataclasses.replace(resolve(os.environ, pick_device().type), threads=set_cpu_threads(os.environ))
     if cfg.offline:
         # Make the libraries fail fast, never wait on a network they cannot use.
         for variable in ("HF_HUB_OFFLINE", "HF_DATASETS_OFFLINE", "TRANSFORMERS_OFFLINE"):
