@@ -220,16 +220,26 @@ def _on(device: torch.device, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
 
 @torch.no_grad()
 def evaluate(model: torch.nn.Module, batches: Sequence[Batch], loss_fn: LossFn = model_loss) -> float:
-    """Mean loss (nats) per target over fixed held-out batches, without dropout."""
+    """Mean loss (nats) per target over fixed held-out batches, without dropout.
+
+    Each batch's mean loss is weighted by its number of targets (sum of the losses over all
+    targets / number of targets), so a batch in which masking chose no position adds nothing
+    (its mean over zero targets, NaN, is never computed).
+    """
     require_module("model", model)
     _check_batches("batches", batches)
     require_callable("loss_fn", loss_fn)
+    scored = [b for b in batches if b.targets > 0]
+    if not scored:
+        raise ValueError(f"batches must hold at least one target to score, got {len(batches)} batch(es) with 0 targets")
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
-    total = sum(loss_fn(model, _on(device, b.inputs)).item() * b.targets for b in batches)
-    model.train(was_training)
-    return total / max(1, sum(b.targets for b in batches))
+    try:
+        total = sum(loss_fn(model, _on(device, b.inputs)).item() * b.targets for b in scored)  # nats, summed
+    finally:
+        model.train(was_training)
+    return total / sum(b.targets for b in scored)
 
 
 def pretrain(model: torch.nn.Module, batches: Iterator[Batch], steps: int, lr: float = 1e-3,

@@ -1,6 +1,10 @@
 """The two tiny models have the same size, see the same tokens, and the shared loop trains them."""
+import itertools
+import math
+
 import pytest
 import torch
+import torch.nn.functional as F
 from transformers import RoFormerForCausalLM, RoFormerForMaskedLM
 
 from helpers import objectives as obj
@@ -99,3 +103,49 @@ def test_pretrain_rejects_bad_steps():
     _, gpt = models()
     with pytest.raises(ValueError, match="steps"):
         pt.pretrain(gpt, pt.lm_batches(blocks(), 4), steps=0)
+
+
+def masked_batch(ids, labels):
+    return pt.Batch({"input_ids": ids, "labels": labels}, tokens=ids.numel(), targets=int((labels != -100).sum()))
+
+
+def test_evaluate_is_the_mean_over_all_targets_by_hand():
+    bert, _ = models()
+    scored = list(itertools.islice(pt.mlm_batches(blocks(), 4, SPECIAL, MASK, VOCAB, seed=3), 3))
+    assert len({b.targets for b in scored}) > 1  # unequal batches: a mean of batch means would differ
+    bert.eval()
+    with torch.no_grad():  # sum of the per-target losses over every batch / number of targets
+        total = sum(F.cross_entropy(bert(input_ids=b.inputs["input_ids"]).logits.flatten(0, 1),
+                                    b.inputs["labels"].flatten(), reduction="sum").item() for b in scored)
+    expected = total / sum(b.targets for b in scored)
+    assert pt.evaluate(bert, scored) == pytest.approx(expected, rel=1e-5)
+    assert pt.evaluate(bert, scored, pt.masked_positions_loss) == pytest.approx(expected, rel=1e-5)
+
+
+def test_evaluate_weights_each_batch_by_its_targets():
+    losses = iter([1.0, 3.0])
+    ids = torch.ones(2, 4, dtype=torch.long)
+    few, many = (pt.Batch({"input_ids": ids, "labels": ids}, tokens=8, targets=n) for n in (2, 6))
+    # (1.0 * 2 + 3.0 * 6) / 8 = 2.5 nats; the plain mean of the two batch means would be 2.0
+    assert pt.evaluate(torch.nn.Linear(1, 1), [few, many], lambda m, b: torch.tensor(next(losses))) == 2.5
+
+
+def test_evaluate_ignores_a_batch_with_no_masked_targets():
+    bert, _ = models()
+    scored = next(pt.mlm_batches(blocks(), 8, SPECIAL, MASK, VOCAB, seed=3))
+    ids = scored.inputs["input_ids"][:2]
+    empty = masked_batch(ids, torch.full_like(ids, -100))  # masking chose nothing in this batch
+    assert empty.targets == 0
+    with torch.no_grad():
+        assert math.isnan(pt.model_loss(bert.eval(), empty.inputs).item())  # its own mean is 0 / 0
+    alone = pt.evaluate(bert, [scored])
+    assert math.isfinite(alone)
+    assert pt.evaluate(bert, [scored, empty]) == alone  # bit for bit: the empty batch adds nothing
+    assert pt.evaluate(bert, [empty, scored], pt.masked_positions_loss) == pytest.approx(alone, rel=1e-5)
+
+
+def test_evaluate_names_batches_without_any_target():
+    bert, _ = models()
+    ids = blocks(2)
+    with pytest.raises(ValueError, match="at least one target"):
+        pt.evaluate(bert, [masked_batch(ids, torch.full_like(ids, -100))])
