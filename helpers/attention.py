@@ -4,8 +4,10 @@
 
 Masks follow ``torch.nn.functional.scaled_dot_product_attention``: a boolean mask
 is True where a query MAY attend to a key, and broadcasts to ``(..., T_q, T_k)``.
-A query row whose keys are all masked out has no defined softmax and comes out
-as NaN, exactly as in PyTorch; real inputs always leave at least one key.
+A query whose keys are ALL masked out has no distribution to normalise (the softmax
+of a row of -inf is 0/0 = NaN); like ``F.scaled_dot_product_attention`` (PyTorch >= 2.5)
+we give it zero weights and a zero output, because a NaN row would poison every
+later layer (0 weight x NaN value is still NaN). Notebook 01, section 5.
 """
 from __future__ import annotations
 
@@ -78,7 +80,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, mask
 
     query (..., T_q, d_k), key (..., T_k, d_k), value (..., T_k, d_v).
     Returns the output (..., T_q, d_v) and the attention weights (..., T_q, T_k).
-    ``scale`` defaults to 1 / sqrt(d_k).
+    ``scale`` defaults to 1 / sqrt(d_k). A query with no allowed key gets zero weights and a
+    zero output, as in ``torch.nn.functional.scaled_dot_product_attention``.
     """
     _check_qkv(query, key, value)
     require_bool("causal", causal)
@@ -93,6 +96,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, mask
     if allowed is not None:
         scores = scores.masked_fill(~allowed, float("-inf"))
     weights = scores.softmax(dim=-1)  # (..., T_q, T_k), each row sums to 1
+    if allowed is not None:  # a query with no allowed key: NaN from the softmax -> zero weights
+        weights = weights.masked_fill(~allowed.any(dim=-1, keepdim=True), 0.0)
     return weights @ value, weights  # (..., T_q, d_v), (..., T_q, T_k)
 
 
@@ -151,14 +156,16 @@ class MultiHeadAttention(nn.Module):
 
     @classmethod
     def from_torch(cls, module: nn.MultiheadAttention) -> "MultiHeadAttention":
-        """A copy of ``torch.nn.MultiheadAttention``'s weights (same d_model, heads, bias)."""
+        """A copy of ``torch.nn.MultiheadAttention``'s weights (same d_model, heads, bias, dtype, device)."""
         if not isinstance(module, nn.MultiheadAttention):
             raise TypeError(f"module must be a torch.nn.MultiheadAttention, got {type(module).__name__}")
         if not module._qkv_same_embed_dim:
             raise ValueError(f"module must have kdim = vdim = embed_dim (the only kind from_torch supports), "
                              f"got kdim={module.kdim}, vdim={module.vdim}, embed_dim={module.embed_dim}")
         has_bias = module.in_proj_bias is not None
-        ours = cls(module.embed_dim, module.num_heads, bias=has_bias)
+        source = module.in_proj_weight
+        # in the source's dtype before copying: a float32 copy would round float64 weights (~1e-8)
+        ours = cls(module.embed_dim, module.num_heads, bias=has_bias).to(source.device, source.dtype)
         w_q, w_k, w_v = module.in_proj_weight.detach().chunk(3)  # PyTorch stacks Q, K, V projections
         with torch.no_grad():
             for proj, weight in zip((ours.q_proj, ours.k_proj, ours.v_proj), (w_q, w_k, w_v)):
@@ -168,4 +175,4 @@ class MultiHeadAttention(nn.Module):
                 for proj, bias in zip((ours.q_proj, ours.k_proj, ours.v_proj), module.in_proj_bias.detach().chunk(3)):
                     proj.bias.copy_(bias)
                 ours.out_proj.bias.copy_(module.out_proj.bias)
-        return ours.to(module.in_proj_weight.device, module.in_proj_weight.dtype)
+        return ours

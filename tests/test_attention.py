@@ -143,3 +143,82 @@ def test_heads_errors():
         MultiHeadAttention(8, 2)(torch.randn(1, 2, 6))
     with pytest.raises(ValueError, match="positive"):
         MultiHeadAttention(0, 1)
+
+
+# --- a query whose keys are all masked ----------------------------------------------------------
+# Notebook 01 (section 5) and helpers/attention.py's docstring state what each implementation does
+# with it; these tests check every statement against the installed PyTorch, so an upgrade that
+# changes one fails here loudly.
+
+def _one_row_masked(length: int = 4) -> torch.Tensor:
+    allowed = torch.ones(length, length, dtype=torch.bool)  # (T_q, T_k)
+    allowed[1] = False  # query 1 may attend to no key at all
+    return allowed
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_fully_masked_row_pytorch_sdpa_returns_zeros(dtype):
+    g = torch.Generator().manual_seed(5)
+    q, k, v = (torch.randn(2, 3, 4, 8, generator=g, dtype=dtype) for _ in range(3))  # (B, H, T, d)
+    allowed = _one_row_masked()
+    as_bool = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed)
+    as_float = F.scaled_dot_product_attention(q, k, v, attn_mask=torch.zeros(4, 4, dtype=dtype).masked_fill(
+        ~allowed, float("-inf")))
+    for out in (as_bool, as_float):
+        assert torch.equal(out[..., 1, :], torch.zeros_like(out[..., 1, :]))  # zeros, not NaN (PyTorch >= 2.5)
+        assert not out.isnan().any()
+
+
+def test_fully_masked_row_our_helper_returns_zeros_like_pytorch():
+    g = torch.Generator().manual_seed(6)
+    q, k, v = (torch.randn(2, 3, 4, 8, generator=g).requires_grad_() for _ in range(3))  # (B, H, T, d)
+    allowed = _one_row_masked()
+    out, weights = scaled_dot_product_attention(q, k, v, mask=allowed)
+    assert torch.equal(weights[..., 1, :], torch.zeros(2, 3, 4))  # no key: zero weights, not NaN
+    assert torch.equal(out[..., 1, :], torch.zeros(2, 3, 8))  # and a zero output
+    assert (out - F.scaled_dot_product_attention(q, k, v, attn_mask=allowed)).abs().max() < TOLERANCE
+    assert torch.allclose(weights[..., [0, 2, 3], :].sum(-1), torch.ones(2, 3, 3))  # other rows untouched
+    out.sum().backward()
+    assert all(t.grad.isfinite().all() for t in (q, k, v))  # the masked row sends no NaN gradient back
+    # left padding + causal mask: the pad query at position 0 may see only itself, a pad key
+    left_padded = padding_mask(torch.tensor([[0, 1, 1]]))  # (B, 1, 1, T)
+    x = torch.randn(1, 1, 3, 8, generator=g)
+    out, weights = scaled_dot_product_attention(x, x, x, mask=left_padded, causal=True)
+    assert torch.equal(out[0, 0, 0], torch.zeros(8)) and not weights.isnan().any()
+    theirs = F.scaled_dot_product_attention(x, x, x, attn_mask=left_padded & causal_mask(3))
+    assert (out - theirs).abs().max() < TOLERANCE
+
+
+def test_fully_masked_row_pytorch_multihead_attention_is_nan_or_zero():
+    torch.manual_seed(1)
+    mha = torch.nn.MultiheadAttention(8, 2, batch_first=True)
+    x = torch.randn(1, 4, 8)  # (B, T, d_model)
+    hidden = ~_one_row_masked()  # PyTorch's attn_mask here: True = may NOT attend
+    mha.eval()
+    out, weights = mha(x, x, x, attn_mask=hidden)  # need_weights=True, the default: NaN
+    assert out[0, 1].isnan().all() and weights[0, 1].isnan().all()
+    assert not out[0, [0, 2, 3]].isnan().any()
+    out, _ = mha(x, x, x, attn_mask=hidden, need_weights=False)  # goes through F.sdpa: the bias alone
+    torch.testing.assert_close(out[0, 1], mha.out_proj.bias)
+    with torch.no_grad():  # eval + no_grad + batch_first self-attention: the inference fast path, NaN
+        out, _ = mha(x, x, x, attn_mask=hidden, need_weights=False)
+    assert out[0, 1].isnan().all()
+
+
+@pytest.mark.parametrize("bias", [True, False])
+def test_from_torch_copies_in_the_source_dtype(bias):
+    torch.manual_seed(2)
+    reference = torch.nn.MultiheadAttention(16, 4, bias=bias, batch_first=True, dtype=torch.float64).eval()
+    with torch.no_grad():  # weights a float32 copy cannot hold exactly (PyTorch initialises in float32 precision)
+        for parameter in reference.parameters():
+            parameter.add_(torch.randn_like(parameter) * 1e-3)
+    ours = MultiHeadAttention.from_torch(reference).eval()
+    assert {p.dtype for p in ours.parameters()} == {torch.float64}
+    assert torch.equal(torch.cat([ours.q_proj.weight, ours.k_proj.weight, ours.v_proj.weight]),
+                       reference.in_proj_weight)
+    x = torch.randn(3, 6, 16, dtype=torch.float64)  # (B, T, d_model)
+    with torch.no_grad():
+        out, weights = ours(x)
+        ref_out, ref_weights = reference(x, x, x, average_attn_weights=False)
+    assert (out - ref_out).abs().max() < 1e-12
+    assert (weights - ref_weights).abs().max() < 1e-12
