@@ -14,6 +14,13 @@ clipped n-gram precisions for n = 1..4, times a penalty for being too short,
 
 with c the hypothesis length and r the reference length, in tokens of the same
 tokenizer sacreBLEU uses (``13a`` by default).
+
+Without smoothing, one order n with no matching n-gram makes p_n = 0 and BLEU 0.
+sacreBLEU's ``corpus_bleu`` smooths by default (``smooth_method="exp"``, method 3 of
+Chen & Cherry, 2014, as in NIST's ``mteval-v13a``): the k-th order without a match gets
+p_n = 1 / (2^k * total_n) instead of 0. ``smoothed_precisions`` and ``corpus_bleu_by_hand``
+write that out; ``translation_scores`` and ``bleu_details`` take ``smooth_method`` ("exp", the
+default, or "none") and pass it to sacreBLEU.
 """
 from __future__ import annotations
 
@@ -25,6 +32,7 @@ from .errors import TutorialError
 from .validation import require_int, require_str, require_strings
 
 MAX_ORDER = 4
+SMOOTH_METHODS = ("exp", "none")  # sacreBLEU's corpus default, and no smoothing
 
 
 class MetricInputError(TutorialError, ValueError):
@@ -118,27 +126,87 @@ def bleu_by_hand(hypothesis: str, reference: str, tokenizer: str = "13a",
             "hyp_len": len(hyp), "ref_len": len(ref)}
 
 
-def translation_scores(hypotheses: Sequence[str], references: Sequence[str],
-                       tokenizer: str = "13a") -> dict[str, float]:
-    """Corpus BLEU and chrF (0-100) of hypotheses against one reference each."""
+def smoothed_precisions(matches: Sequence[int], totals: Sequence[int], smooth_method: str = "exp") -> list[float]:
+    """The n-gram precisions (0-1) that corpus BLEU averages, from the matches and totals of
+    n = 1, 2, ...: matches / total where an order has a match. An order without a match gets 0
+    (``"none"``), or, with ``"exp"`` (sacreBLEU's default), 1 / (2^k * total) for the k-th such
+    order: half a match for the first, a quarter for the second, and so on. An order with no
+    n-gram at all (total 0) stays 0 either way. Notebook 07, section 6, shows this code."""
+    require_str("smooth_method", smooth_method, choices=list(SMOOTH_METHODS))
+    if len(matches) != len(totals):
+        raise MetricInputError(f"matches and totals must have one entry per n-gram order, got {len(matches)} "
+                               f"matches but {len(totals)} totals")
+    precisions, k = [], 0
+    for n, (match, total) in enumerate(zip(matches, totals), start=1):
+        require_int(f"matches[{n - 1}]", match, minimum=0)
+        require_int(f"totals[{n - 1}]", total, minimum=match)
+        if match:
+            precisions.append(match / total)
+        elif total and smooth_method == "exp":
+            k += 1
+            precisions.append(1 / (2 ** k * total))
+        else:
+            precisions.append(0.0)
+    return precisions
+
+
+def corpus_bleu_by_hand(hypotheses: Sequence[str], references: Sequence[str], tokenizer: str = "13a",
+                        smooth_method: str = "exp", max_order: int = MAX_ORDER) -> dict:
+    """Corpus BLEU step by step: n-gram matches and totals summed over all pairs *before*
+    dividing, then ``smoothed_precisions``, their geometric mean and the brevity penalty of the
+    summed lengths. The same number as ``sacrebleu.corpus_bleu(..., smooth_method=...)``,
+    including sacreBLEU's rule that a corpus without a single matching unigram scores 0 (notebook 07,
+    section 6, checks both settings against sacreBLEU)."""
+    _check_pairs(hypotheses, references)
+    _require_tokenizer_name(tokenizer)
+    require_str("smooth_method", smooth_method, choices=list(SMOOTH_METHODS))
+    require_int("max_order", max_order, minimum=1)
+    matches, totals, hyp_len, ref_len = [0] * max_order, [0] * max_order, 0, 0
+    for hypothesis, reference in zip(hypotheses, references):
+        hyp, ref = tokenize(hypothesis, tokenizer), tokenize(reference, tokenizer)
+        hyp_len, ref_len = hyp_len + len(hyp), ref_len + len(ref)
+        for n in range(1, max_order + 1):
+            match, total = clipped_matches(hyp, ref, n)
+            matches[n - 1] += match
+            totals[n - 1] += total
+    precisions = smoothed_precisions(matches, totals, smooth_method)
+    bp = brevity_penalty(hyp_len, ref_len)
+    if not any(matches) or min(precisions) == 0:
+        score = 0.0  # a precision of 0 makes the geometric mean 0
+    else:
+        score = bp * math.exp(sum(math.log(p) for p in precisions) / max_order)
+    return {"bleu": 100 * score, "precisions": [100 * p for p in precisions], "matches": matches,
+            "totals": totals, "bp": bp, "hyp_len": hyp_len, "ref_len": ref_len}
+
+
+def _corpus_bleu(hypotheses: Sequence[str], references: Sequence[str], tokenizer: str, smooth_method: str):
     import sacrebleu
 
     _check_pairs(hypotheses, references)
     _require_tokenizer_name(tokenizer)
-    bleu = sacrebleu.corpus_bleu(list(hypotheses), [list(references)], tokenize=tokenizer)
+    require_str("smooth_method", smooth_method, choices=list(SMOOTH_METHODS))
+    return sacrebleu.corpus_bleu(list(hypotheses), [list(references)], tokenize=tokenizer,
+                                 smooth_method=smooth_method)
+
+
+def translation_scores(hypotheses: Sequence[str], references: Sequence[str],
+                       tokenizer: str = "13a", smooth_method: str = "exp") -> dict[str, float]:
+    """Corpus BLEU and chrF (0-100) of hypotheses against one reference each. BLEU is smoothed
+    as sacreBLEU does by default (``"exp"``); ``smooth_method="none"`` gives the unsmoothed BLEU."""
+    import sacrebleu
+
+    bleu = _corpus_bleu(hypotheses, references, tokenizer, smooth_method)
     chrf = sacrebleu.corpus_chrf(list(hypotheses), [list(references)])
     return {"bleu": bleu.score, "chrf": chrf.score}
 
 
-def bleu_details(hypotheses: Sequence[str], references: Sequence[str], tokenizer: str = "13a") -> dict:
-    """Corpus BLEU with its parts: the four n-gram precisions, the brevity penalty, the lengths."""
-    import sacrebleu
-
-    _check_pairs(hypotheses, references)
-    _require_tokenizer_name(tokenizer)
-    bleu = sacrebleu.corpus_bleu(list(hypotheses), [list(references)], tokenize=tokenizer)
-    return {"bleu": bleu.score, "precisions": list(bleu.precisions), "bp": bleu.bp,
-            "hyp_len": bleu.sys_len, "ref_len": bleu.ref_len}
+def bleu_details(hypotheses: Sequence[str], references: Sequence[str], tokenizer: str = "13a",
+                 smooth_method: str = "exp") -> dict:
+    """Corpus BLEU with its parts: the n-gram precisions (smoothed as ``smooth_method`` says),
+    the matches and totals they come from, the brevity penalty, the lengths."""
+    bleu = _corpus_bleu(hypotheses, references, tokenizer, smooth_method)
+    return {"bleu": bleu.score, "precisions": list(bleu.precisions), "matches": list(bleu.counts),
+            "totals": list(bleu.totals), "bp": bleu.bp, "hyp_len": bleu.sys_len, "ref_len": bleu.ref_len}
 
 
 ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")

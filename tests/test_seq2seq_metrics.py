@@ -7,7 +7,8 @@ from rouge_score import rouge_scorer
 
 from helpers import checks
 from helpers.seq2seq_metrics import (MetricInputError, bleu_by_hand, bleu_details, brevity_penalty, clipped_matches,
-                                     mean_words, ngram_counts, rouge_scores, tokenize, translation_scores)
+                                     corpus_bleu_by_hand, mean_words, ngram_counts, rouge_scores, smoothed_precisions,
+                                     tokenize, translation_scores)
 
 PAIRS = [
     ("The cat sat on the mat today, quietly.", "The cat is sitting on the mat today, quietly."),
@@ -60,6 +61,60 @@ def test_translation_scores_equal_sacrebleu_corpus_scores():
     rebuilt = details["bp"] * math.exp(sum(math.log(p / 100) for p in details["precisions"]) / 4) * 100
     assert math.isclose(rebuilt, details["bleu"], rel_tol=1e-9)
     assert translation_scores(refs, refs) == {"bleu": pytest.approx(100), "chrf": pytest.approx(100)}
+
+
+# corpora where some n-gram orders have no match at all: smoothing decides the score
+CORPORA = {
+    "all orders match": PAIRS,
+    "orders 3-4 unmatched": [("the cat sat", "the cat is here"), ("a dog ran far away", "a dog is far off")],
+    "orders 2-4 unmatched": [("de de de de de de", "de kat zit op de mat"), ("een een een", "een hond")],
+    "no match": [("a b c d e", "x y z")],
+    "short corpus": [("the cat", "the cat sat")],  # no 3- or 4-grams at all
+}
+
+
+@pytest.mark.parametrize("corpus", CORPORA)
+@pytest.mark.parametrize("smooth_method", ["exp", "none"])
+@pytest.mark.parametrize("tokenizer", ["13a", "char"])
+def test_corpus_bleu_by_hand_equals_sacrebleu(corpus, smooth_method, tokenizer):
+    hyps, refs = zip(*CORPORA[corpus])
+    mine = corpus_bleu_by_hand(hyps, refs, tokenizer=tokenizer, smooth_method=smooth_method)
+    theirs = sacrebleu.corpus_bleu(list(hyps), [list(refs)], tokenize=tokenizer, smooth_method=smooth_method)
+    assert math.isclose(mine["bleu"], theirs.score, rel_tol=1e-9, abs_tol=1e-9)
+    assert (mine["matches"], mine["totals"]) == (theirs.counts, theirs.totals)
+    assert (mine["hyp_len"], mine["ref_len"]) == (theirs.sys_len, theirs.ref_len)
+    if any(theirs.counts):  # sacreBLEU stops before computing precisions when nothing matches at all
+        assert mine["precisions"] == pytest.approx(theirs.precisions, rel=1e-12)
+    details = bleu_details(list(hyps), list(refs), tokenizer=tokenizer, smooth_method=smooth_method)
+    assert details["bleu"] == theirs.score and details["matches"] == theirs.counts
+    assert translation_scores(list(hyps), list(refs), tokenizer, smooth_method)["bleu"] == theirs.score
+
+
+def test_smoothing_only_changes_corpora_with_an_unmatched_order():
+    scores = {name: {method: translation_scores(*map(list, zip(*pairs)), smooth_method=method)["bleu"]
+                     for method in ("exp", "none")} for name, pairs in CORPORA.items()}
+    assert scores["all orders match"]["exp"] == scores["all orders match"]["none"] > 0
+    for name in ("orders 3-4 unmatched", "orders 2-4 unmatched"):  # unsmoothed 0, smoothed well above 0
+        assert scores[name]["none"] == 0 and scores[name]["exp"] > 1, (name, scores[name])
+    assert scores["no match"] == {"exp": 0, "none": 0}  # nothing to smooth: sacreBLEU's early exit
+    # sacreBLEU's default is "exp": our default must be the same
+    hyps, refs = map(list, zip(*CORPORA["orders 2-4 unmatched"]))
+    assert translation_scores(hyps, refs)["bleu"] == sacrebleu.corpus_bleu(hyps, [refs]).score == scores[
+        "orders 2-4 unmatched"]["exp"]
+
+
+def test_exp_smoothing_by_hand():
+    # the k-th order without a match gets 1 / (2^k * total): 1/(2*8), then 1/(4*7)
+    assert smoothed_precisions([5, 2, 0, 0], [10, 9, 8, 7]) == [0.5, 2 / 9, 1 / 16, 1 / 28]
+    assert smoothed_precisions([5, 2, 0, 0], [10, 9, 8, 7], "none") == [0.5, 2 / 9, 0.0, 0.0]
+    assert smoothed_precisions([3, 0, 1, 0], [4, 3, 2, 1]) == [0.75, 1 / 6, 0.5, 1 / 4]  # k counts unmatched orders
+    assert smoothed_precisions([2, 1, 0, 0], [2, 1, 0, 0]) == [1.0, 1.0, 0.0, 0.0]  # no n-grams: nothing to smooth
+    with pytest.raises(ValueError, match="smooth_method must be one of 'exp', 'none'"):
+        smoothed_precisions([1], [1], "floor")
+    with pytest.raises(MetricInputError, match="2 matches but 1 totals"):
+        smoothed_precisions([1, 0], [1])
+    with pytest.raises(ValueError, match=r"totals\[0\] must be an int >= 3"):
+        smoothed_precisions([3], [2])
 
 
 def test_rouge_scores_equal_rouge_score_and_hand_values():
