@@ -42,7 +42,13 @@ def classification_metrics(y_true: Sequence[int], y_pred: Sequence[int],
                            names: Sequence[str]) -> dict[str, Any]:
     """Accuracy, macro and per-class precision/recall/F1, and the confusion matrix.
 
-    ``confusion[i][j]`` counts examples of true class i predicted as class j.
+    ``confusion[i][j]`` counts examples of true class i predicted as class j. Every class in
+    ``names`` counts in the macro averages, as scikit-learn's ``labels=`` does
+    (``f1_score(y_true, y_pred, labels=range(len(names)), average="macro")``): a class that
+    occurs in neither ``y_true`` nor ``y_pred`` gets precision, recall and F1 0 (scikit-learn's
+    ``zero_division=0``, which its default ``"warn"`` also gives) and pulls the macro averages
+    down. (Scikit-learn without ``labels`` averages over the classes present only, so a perfect
+    run on data that lack a class scores 1.0 there and less here.) Notebooks 05 and 06 use it.
     """
     from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 

@@ -58,3 +58,43 @@ def test_plots_label_their_axes():
     assert bars.get_ylabel() == "score (%)" and len(bars.patches) == 4
     with pytest.raises(ValueError, match="2 x 2"):
         plot_confusion_matrix([[1, 2, 3]], NAMES)
+
+
+# Every listed class counts in the macro averages, as scikit-learn's labels= does: a class absent from
+# both y_true and y_pred scores 0 there (zero_division=0, also what sklearn's default "warn" gives).
+SKLEARN_CASES = {
+    "absent from both": ([0, 1, 0, 1, 1], [0, 1, 1, 1, 0], ["a", "b", "c"]),
+    "two absent, perfect": ([0, 0], [0, 0], ["a", "b", "c"]),
+    "never predicted": ([0, 1, 2, 2], [0, 1, 1, 1], ["a", "b", "c"]),
+    "never true": ([0, 0, 1, 1], [0, 2, 1, 2], ["a", "b", "c", "d"]),
+    "both classes occur": ([0, 0, 0, 0, 1, 1, 1, 0], [0, 0, 1, 0, 1, 0, 1, 0], NAMES),
+}
+
+
+@pytest.mark.parametrize("case", SKLEARN_CASES, ids=list(SKLEARN_CASES))
+@pytest.mark.parametrize("zero_division", [0, "warn"])
+def test_macro_averages_follow_sklearns_labels_semantics(case, zero_division):
+    import warnings
+
+    from sklearn.exceptions import UndefinedMetricWarning
+    from sklearn.metrics import f1_score, precision_score, recall_score
+
+    truth, predicted, names = SKLEARN_CASES[case]
+    m = classification_metrics(truth, predicted, names)
+    labels = list(range(len(names)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UndefinedMetricWarning)
+        for key, score in (("f1_macro", f1_score), ("precision_macro", precision_score),
+                           ("recall_macro", recall_score)):
+            expected = score(truth, predicted, labels=labels, average="macro", zero_division=zero_division)
+            assert m[key] == pytest.approx(expected, abs=1e-12), key
+    absent = [n for i, n in enumerate(names) if i not in truth and i not in predicted]
+    assert all(m["per_class"][n] == {"precision": 0.0, "recall": 0.0, "f1": 0.0, "support": 0} for n in absent)
+
+
+def test_an_absent_class_pulls_macro_f1_down_where_sklearn_without_labels_does_not():
+    from sklearn.metrics import f1_score
+
+    m = classification_metrics([0, 0], [0, 0], ["a", "b", "c"])
+    assert f1_score([0, 0], [0, 0], average="macro") == 1.0       # sklearn's default: classes present only
+    assert m["f1_macro"] == pytest.approx(1 / 3)                 # every listed class: 1, 0, 0
