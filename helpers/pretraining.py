@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .objectives import IGNORE_INDEX, mask_tokens
-from .validation import require_callable, require_int, require_module, require_number, require_tensor
+from .validation import require_callable, require_int, require_module, require_number, require_str, require_tensor
 
 
 @dataclass(frozen=True)
@@ -65,17 +65,29 @@ def _check_sizes(vocab_size: int, size: ModelSize, dropout: float) -> None:
     require_number("dropout", dropout, minimum=0.0, below=1.0)
 
 
-def mlm_config(vocab_size: int, size: ModelSize, pad_token_id: int = 0, dropout: float = 0.0):
-    """A BERT-style masked-LM config: post-LayerNorm encoder, feed-forward 4 x hidden, GELU, rotary positions."""
-    from transformers import RoFormerConfig
+POSITIONS = ("rotary", "learned")
+
+
+def mlm_config(vocab_size: int, size: ModelSize, pad_token_id: int = 0, dropout: float = 0.0,
+               positions: str = "rotary"):
+    """A BERT-style masked-LM config: post-LayerNorm encoder, feed-forward 4 x hidden, GELU.
+
+    ``positions="rotary"``: a ``RoFormerConfig`` (rotary positions); ``"learned"``: a ``BertConfig``
+    with BERT's own learned absolute position vectors, one per position up to ``size.context``
+    (everything else the same; notebook 04, section 5, trains both).
+    """
+    from transformers import BertConfig, RoFormerConfig
 
     _check_sizes(vocab_size, size, dropout)
     require_int("pad_token_id", pad_token_id, minimum=0, maximum=vocab_size - 1)
-    return RoFormerConfig(vocab_size=vocab_size, embedding_size=size.hidden, hidden_size=size.hidden,
-                          num_hidden_layers=size.layers, num_attention_heads=size.heads,
-                          intermediate_size=4 * size.hidden, hidden_act="gelu", max_position_embeddings=size.context,
-                          type_vocab_size=2, pad_token_id=pad_token_id, hidden_dropout_prob=dropout,
-                          attention_probs_dropout_prob=dropout)
+    require_str("positions", positions, choices=POSITIONS)
+    shared = dict(vocab_size=vocab_size, hidden_size=size.hidden, num_hidden_layers=size.layers,
+                  num_attention_heads=size.heads, intermediate_size=4 * size.hidden, hidden_act="gelu",
+                  max_position_embeddings=size.context, type_vocab_size=2, pad_token_id=pad_token_id,
+                  hidden_dropout_prob=dropout, attention_probs_dropout_prob=dropout)
+    if positions == "learned":
+        return BertConfig(**shared)
+    return RoFormerConfig(embedding_size=size.hidden, **shared)
 
 
 def lm_config(vocab_size: int, size: ModelSize, eos_token_id: int = 0, dropout: float = 0.0):

@@ -149,3 +149,15 @@ def test_evaluate_names_batches_without_any_target():
     ids = blocks(2)
     with pytest.raises(ValueError, match="at least one target"):
         pt.evaluate(bert, [masked_batch(ids, torch.full_like(ids, -100))])
+
+
+def test_learned_positions_give_the_same_network_with_a_position_table():
+    from transformers import BertForMaskedLM
+
+    rotary, learned = pt.mlm_config(VOCAB, SIZE), pt.mlm_config(VOCAB, SIZE, positions="learned")
+    assert type(rotary).__name__ == "RoFormerConfig" and type(learned).__name__ == "BertConfig"
+    for name in ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
+                 "hidden_act", "max_position_embeddings", "hidden_dropout_prob", "attention_probs_dropout_prob"):
+        assert getattr(rotary, name) == getattr(learned, name), name
+    extra = pt.count_parameters(BertForMaskedLM(learned)) - pt.count_parameters(RoFormerForMaskedLM(rotary))
+    assert extra == SIZE.context * SIZE.hidden  # one learned vector per position; everything else is shared
