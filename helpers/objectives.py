@@ -7,17 +7,21 @@
 * ``shift_for_causal_lm``: the model reads tokens ``0..T-2`` and predicts ``1..T-1``.
 * ``masked_lm_loss`` / ``causal_lm_loss``: the cross-entropies transformers computes.
 * ``perplexity``, ``pseudo_perplexity`` (Salazar et al., 2020) and ``unigram_baseline``.
+* ``load_masked_lm``: a pretrained masked LM and its tokenizer, also from the early BERT
+  checkpoints whose ``config.json`` has no ``model_type``.
 """
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .validation import require_int, require_module, require_number, require_tensor
+from .validation import require_int, require_module, require_number, require_str, require_tensor
 
 IGNORE_INDEX = -100  # PyTorch's cross_entropy default ignore_index, used by transformers
 
@@ -233,3 +237,27 @@ def unigram_baseline(train_ids: Tensor, held_out_ids: Tensor, vocab_size: int,
     log_p = (counts / counts.sum()).log()  # (V,)
     loss = -log_p[held_out_ids.reshape(-1)].mean().item()
     return loss, math.exp(loss)
+
+
+def load_masked_lm(name_or_path: str | Path):
+    """(model, tokenizer) of a pretrained masked LM, from a Hub id or a saved folder (notebook 04, section 6).
+
+    With ``model_type`` in its ``config.json`` the checkpoint loads with ``AutoModelForMaskedLM``
+    and ``AutoTokenizer``. Google's early BERT checkpoints (the 24 small BERTs, such as
+    ``google/bert_uncased_L-4_H-256_A-4``) have neither ``model_type`` nor a tokenizer config,
+    and transformers 5 no longer guesses the type from the name: their ``config.json`` is read
+    as a ``BertConfig`` and their ``vocab.txt`` as a BERT WordPiece tokenizer (lower-casing,
+    the tokenizer's default, as those uncased checkpoints need).
+    """
+    from transformers import (AutoModelForMaskedLM, AutoTokenizer, BertConfig, BertForMaskedLM, BertTokenizer,
+                              PretrainedConfig)
+
+    name = str(name_or_path) if isinstance(name_or_path, Path) else require_str("name_or_path", name_or_path)
+    if os.path.isdir(name) and not os.path.isfile(os.path.join(name, "config.json")):
+        raise FileNotFoundError(f"name_or_path must be a Hub id or a folder holding a saved model's config.json, "
+                                f"got the folder {name!r} without one")
+    config_dict, _ = PretrainedConfig.get_config_dict(name)
+    if "model_type" in config_dict:
+        return AutoModelForMaskedLM.from_pretrained(name), AutoTokenizer.from_pretrained(name)
+    config = BertConfig.from_dict(config_dict)  # no model_type: an early BERT checkpoint
+    return BertForMaskedLM.from_pretrained(name, config=config), BertTokenizer.from_pretrained(name)

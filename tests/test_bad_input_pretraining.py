@@ -52,12 +52,15 @@ CASES = [
     bad(objectives.unigram_baseline, "type", "held_out_ids", IDS, "abc", 10),
     bad(objectives.unigram_baseline, "shape", "held_out_ids", IDS, torch.ones(0, dtype=torch.long), 10),
     bad(objectives.unigram_baseline, "range", "smoothing", IDS, IDS, 10, smoothing=0.0),
+    bad(objectives.load_masked_lm, "type", "name_or_path", 42),
+    bad(objectives.load_masked_lm, "range", "name_or_path", "", error=ValueError),
     # --- pretraining ---
     bad(ModelSize, "type", "hidden", 1, 64.0, 4, 64),
     bad(ModelSize, "range", "layers", 0, 64, 4, 64),
     bad(ModelSize, "shape", "hidden", 1, 30, 4, 64),
     bad(pretraining.mlm_config, "type", "size", 100, (1, 8, 2, 8)),
     bad(pretraining.mlm_config, "range", "pad_token_id", 100, SIZE, pad_token_id=100),
+    bad(pretraining.mlm_config, "range", "positions", 100, SIZE, positions="absolute"),
     bad(pretraining.lm_config, "type", "vocab_size", "100", SIZE),
     bad(pretraining.lm_config, "range", "eos_token_id", 100, SIZE, eos_token_id=-1),
     bad(pretraining.count_parameters, "type", "model", "a model"),
@@ -104,6 +107,7 @@ CASES = [
 NOT_APPLICABLE = {
     "objectives.masked_lm_loss": {"range": "logits and labels take any values; -100 marks ignored labels"},
     "objectives.unigram_counts": {"shape": "token_ids may have any shape: it is counted flat"},
+    "objectives.load_masked_lm": {"shape": "it takes a Hub id or a folder path, not an array"},
     "pretraining.ModelSize": {},
     "pretraining.mlm_config": {"shape": "it takes sizes, not arrays"},
     "pretraining.lm_config": {"shape": "it takes sizes, not arrays"},

@@ -175,3 +175,58 @@ def test_unigram_baseline_by_hand():
     assert loss == pytest.approx(expected) and ppl == pytest.approx(math.exp(expected))
     with pytest.raises(ValueError, match="smoothing"):
         obj.unigram_baseline(train, train, 3, smoothing=0)
+
+
+def saved_bert(tmp_path):
+    """Two saved copies of one tiny random BertForMaskedLM with the offline encoder's WordPiece vocabulary:
+    ``typed`` as save_pretrained writes it (model_type "bert", tokenizer config); ``untyped`` in the layout
+    of google/bert_uncased_L-4_H-256_A-4 on the Hub (config.json without model_type, weights, vocab.txt only)."""
+    import json
+    import shutil
+
+    from transformers import AutoTokenizer
+
+    from helpers import assets
+
+    tokenizer = AutoTokenizer.from_pretrained(str(assets.path("encoder")))
+    torch.manual_seed(0)
+    model = BertForMaskedLM(BertConfig(vocab_size=len(tokenizer), hidden_size=16, num_hidden_layers=1,
+                                       num_attention_heads=2, intermediate_size=32, max_position_embeddings=32)).eval()
+    typed, untyped = tmp_path / "typed", tmp_path / "untyped"
+    model.save_pretrained(typed)
+    tokenizer.save_pretrained(typed)
+    untyped.mkdir()
+    config = json.loads((typed / "config.json").read_text())
+    assert config.pop("model_type") == "bert"
+    (untyped / "config.json").write_text(json.dumps(config))
+    shutil.copy(typed / "model.safetensors", untyped / "model.safetensors")
+    shutil.copy(assets.path("encoder") / "vocab.txt", untyped / "vocab.txt")  # the Hub repo's only tokenizer file
+    return model, tokenizer, typed, untyped
+
+
+def test_load_masked_lm_reads_a_config_with_or_without_model_type(tmp_path):
+    from transformers import AutoModelForMaskedLM, pipeline
+
+    model, tokenizer, typed, untyped = saved_bert(tmp_path)
+    with pytest.raises(ValueError, match="model_type"):  # transformers 5 has no fallback for such a config
+        AutoModelForMaskedLM.from_pretrained(untyped)
+    with pytest.raises(ValueError, match="model_type"):  # notebook 04's hub cell before load_masked_lm
+        pipeline("fill-mask", model=str(untyped), device="cpu")
+    text = "the jury said the [MASK] was not guilty."
+    ids = tokenizer(text, return_tensors="pt")["input_ids"]
+    with torch.no_grad():
+        expected = model(input_ids=ids).logits
+    for folder in (typed, str(untyped)):
+        loaded, loaded_tokenizer = obj.load_masked_lm(folder)
+        assert isinstance(loaded, BertForMaskedLM) and not loaded.training
+        assert torch.equal(loaded_tokenizer(text, return_tensors="pt")["input_ids"], ids)
+        assert loaded_tokenizer.tokenize("The JURY") == ["the", "jury"]  # uncased, as the checkpoints need
+        with torch.no_grad():
+            torch.testing.assert_close(loaded(input_ids=ids).logits, expected)
+        fill = pipeline("fill-mask", model=loaded, tokenizer=loaded_tokenizer, device="cpu")
+        assert len(fill(text, top_k=3)) == 3
+
+
+def test_load_masked_lm_names_a_folder_without_a_config(tmp_path):
+    with pytest.raises(FileNotFoundError, match="config.json"):
+        obj.load_masked_lm(tmp_path)
