@@ -169,9 +169,12 @@ def corpus_bleu_by_hand(hypotheses: Sequence[str], references: Sequence[str], to
             match, total = clipped_matches(hyp, ref, n)
             matches[n - 1] += match
             totals[n - 1] += total
-    precisions = smoothed_precisions(matches, totals, smooth_method)
+    if not any(matches):  # nothing matched: nothing to smooth, BLEU 0 (sacreBLEU's early exit)
+        precisions = [0.0] * max_order
+    else:
+        precisions = smoothed_precisions(matches, totals, smooth_method)
     bp = brevity_penalty(hyp_len, ref_len)
-    if not any(matches) or min(precisions) == 0:
+    if min(precisions) == 0:
         score = 0.0  # a precision of 0 makes the geometric mean 0
     else:
         score = bp * math.exp(sum(math.log(p) for p in precisions) / max_order)
