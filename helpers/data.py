@@ -17,10 +17,13 @@ Both sources become a ``datasets.DatasetDict`` with the splits ``train``,
   appears in train. The split is stratified and seeded (``SPLIT_SEED``), with
   ``VALIDATION_FRACTION`` and ``TEST_FRACTION`` of the emails, and cached under
   ``<assets cache>/derived/`` (never committed).
-* **Hub** (any other identifier, e.g. ``stanfordnlp/sst2``): the labelled ``train``
-  split is cut (stratified) into train and validation, and the official
-  ``validation`` split, whose labels are public, becomes the test split (SST-2's
-  own test labels are hidden). ``sentence`` is renamed to ``text``.
+* **Hub** (any other identifier, e.g. ``stanfordnlp/sst2``): SST-2's ``train`` rows are
+  phrases of 6,920 review sentences (sub-phrases of one sentence are separate rows), so
+  any cut of train would put pieces of one review on both sides. Train therefore stays
+  whole (minus any row identical to a held-out sentence), and the official
+  ``validation`` split, 872 whole sentences of other reviews with public labels (SST-2's
+  own test labels are hidden), is cut (stratified, seeded) into validation
+  (``SST2_VALIDATION_FRACTION``) and test. ``sentence`` is renamed to ``text``.
 
 The validation split is for choosing (notebook 05); the test split is touched once,
 for the final number (notebook 06).
@@ -46,6 +49,7 @@ HAM_GROUPS = ("easy-ham-1", "easy-ham-2", "hard-ham-1")
 VALIDATION_FRACTION = 0.10
 TEST_FRACTION = 0.15
 SPLIT_SEED = 0
+SST2_VALIDATION_FRACTION = 0.5  # of SST-2's 872 official validation sentences; the rest is the test split
 CACHE_VERSION = 1  # bump when parsing or splitting changes, so old caches are not reused
 
 _TAG = re.compile(r"<[^>]*>")
@@ -211,20 +215,37 @@ def load_spam_assassin(folder: str | Path, cache: bool = True):
     return data
 
 
-def load_sst2(identifier: str, validation: float = VALIDATION_FRACTION, seed: int = SPLIT_SEED):
-    """SST-2 from the hub in the course schema: train cut into train/validation, dev as test."""
+def _first_occurrences(texts: list[str]) -> list[int]:
+    """Indices of the first row of each distinct (stripped) text, in order."""
+    seen: set[str] = set()
+    keep = []
+    for i, text in enumerate(texts):
+        if text.strip() not in seen:
+            seen.add(text.strip())
+            keep.append(i)
+    return keep
+
+
+def load_sst2(identifier: str, validation: float = SST2_VALIDATION_FRACTION, seed: int = SPLIT_SEED):
+    """SST-2 from the hub in the course schema: train phrases to train on; the official validation
+    sentences (whole sentences of other reviews) cut into validation and test, sharing no review."""
     from datasets import DatasetDict, load_dataset
 
     require_str("identifier", identifier)
     if isinstance(validation, bool) or not isinstance(validation, float) or not 0 < validation < 1:
-        raise ValueError(f"validation must be a fraction between 0 and 1, got {validation!r}")
+        raise ValueError(f"validation must be a fraction between 0 and 1 (the share of the official validation "
+                         f"sentences kept for validation), got {validation!r}")
     require_int("seed", seed, minimum=0)
     raw = load_dataset(identifier)
     raw = raw.rename_column("sentence", "text") if "sentence" in raw["train"].column_names else raw
     keep = ["text", "label"]
     raw = raw.remove_columns([c for c in raw["train"].column_names if c not in keep])
-    cut = raw["train"].train_test_split(test_size=validation, stratify_by_column="label", seed=seed)
-    return DatasetDict({"train": cut["train"], "validation": cut["test"], "test": raw["validation"]})
+    held_out = raw["validation"].select(_first_occurrences(raw["validation"]["text"]))  # one row per sentence
+    held_texts = {text.strip() for text in held_out["text"]}
+    train = _quietly(lambda: raw["train"].filter(
+        lambda batch: [text.strip() not in held_texts for text in batch["text"]], batched=True))
+    cut = held_out.train_test_split(test_size=1 - validation, stratify_by_column="label", seed=seed)
+    return DatasetDict({"train": train, "validation": cut["train"], "test": cut["test"]})
 
 
 def load_classification(identifier: str):
@@ -236,6 +257,15 @@ def load_classification(identifier: str):
     if folder.is_dir():
         return load_spam_assassin(folder)
     return load_sst2(identifier)
+
+
+def text_noun(identifier: str) -> str:
+    """What the examples of ``load_classification(identifier)`` are, in the plural, for prints and titles:
+    'emails' (a spam-assassin folder), 'sentences' (SST-2 from the hub), else 'texts'."""
+    require_str("identifier", identifier)
+    if Path(identifier).is_dir():
+        return "emails"
+    return "sentences" if "sst" in identifier.lower() else "texts"
 
 
 def subsample(dataset, n: int, seed: int = 0):

@@ -85,3 +85,60 @@ def test_spam_assassin_splits():
 def test_identifier_must_be_given():
     with pytest.raises(ValueError, match="identifier"):
         load_classification("")
+
+
+# --- SST-2 at source=hub, tried on a stand-in with the hub's layout -----------------------------
+
+def _sst2_stand_in():
+    """stanfordnlp/sst2's layout: sentence/label/idx; train rows are phrases of review sentences
+    (sub-phrases of one sentence are rows of their own), validation whole sentences, test unlabelled."""
+    from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
+
+    features = Features({"idx": Value("int32"), "sentence": Value("string"),
+                         "label": ClassLabel(names=["negative", "positive"])})
+
+    def split(rows):
+        return Dataset.from_dict({"idx": list(range(len(rows))), "sentence": [t for t, _ in rows],
+                                  "label": [y for _, y in rows]}, features=features)
+
+    train = []
+    for review in range(30):
+        words = [f"t{review}w{k}" for k in range(6)]  # words of this review only, so a shared phrase = a shared review
+        # the sentence and its phrases (contiguous spans of 2+ words), all with the sentence's label
+        train += [(" ".join(words[i:j]), review % 2) for i in range(len(words)) for j in range(i + 2, len(words) + 1)]
+    held = [(" ".join(f"h{k}w{j}" for j in range(6)), k % 2) for k in range(40)]
+    train.append(held[3])       # one held-out sentence also sits in train verbatim
+    validation = held + [held[5]]  # and one appears twice in the official validation split
+    test = [(f"s{k}w0 s{k}w1", -1) for k in range(12)]
+    return DatasetDict({"train": split(train), "validation": split(validation), "test": split(test)}), held
+
+
+def test_sst2_validation_and_test_share_no_review_with_train(monkeypatch):
+    import datasets
+
+    from helpers.data import SST2_VALIDATION_FRACTION, load_sst2
+
+    stand_in, held = _sst2_stand_in()
+    monkeypatch.setattr(datasets, "load_dataset", lambda identifier: stand_in)
+    data = load_sst2("stanfordnlp/sst2")
+    assert set(data) == {"train", "validation", "test"}
+    assert all(d.column_names == ["text", "label"] for d in data.values())
+    train_texts = set(data["train"]["text"])
+    for split in ("validation", "test"):
+        for text in data[split]["text"]:  # no held-out sentence is, contains or lies inside a train phrase
+            assert not any(text in phrase or phrase in text for phrase in train_texts), (split, text)
+        assert -1 not in data[split]["label"]  # labels are public (SST-2's own test split is not used)
+    validation, test = list(data["validation"]["text"]), list(data["test"]["text"])
+    assert not set(validation) & set(test)
+    assert sorted(validation + test) == sorted(t for t, _ in held)  # every official sentence once
+    assert len(validation) == round(SST2_VALIDATION_FRACTION * len(held))
+    assert sum(data["validation"]["label"]) == sum(data["test"]["label"]) == len(held) // 4  # stratified
+    assert len(data["train"]) == len(stand_in["train"]) - 1  # only the verbatim held-out sentence left train
+
+
+def test_text_noun_names_what_the_examples_are():
+    from helpers.data import text_noun
+
+    assert text_noun(str(assets.path("spam-assassin"))) == "emails"
+    assert text_noun("stanfordnlp/sst2") == text_noun("glue/SST2") == "sentences"  # never "emails" at the hub
+    assert text_noun("someone/reviews") == "texts"
