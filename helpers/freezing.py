@@ -9,10 +9,11 @@ inside the base model and is frozen or trained with it.
     from helpers import freezing
     freezing.freeze_all_but_head(model)        # feature extraction
     freezing.freeze_bottom(model, k=4)         # embeddings + layers 0..3 frozen
-    unfreeze = freezing.GradualUnfreezer(model)  # pass as train(..., on_step=unfreeze)
+    unfreeze = freezing.GradualUnfreezer(model)  # pass as train(..., on_step=unfreeze); unfreeze.reports: per stage
     groups = freezing.layerwise_lr_groups(model, lr=1e-4, decay=0.8)  # train(..., param_groups=groups)
     model = freezing.apply_lora(model, r=8)    # peft: only lora_* and the head train
     print(freezing.parameter_report(model))    # "trainable 1.2K of 22.7M parameters (0.01%)"
+    x = freezing.head_inputs(model, tokenized, collate)  # (N, D) what the head sees: fit a linear model on it
 
 Each function returns (or prints as) a ``ParamReport``: trainable vs total parameters
 and the memory training needs for them with AdamW in fp32.
@@ -20,11 +21,14 @@ and the memory training needs for them with AdamW in fp32.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
+import numpy as np
+import torch
 from torch import nn
 
-from .validation import require_bool, require_int, require_module, require_number, require_strings
+from .validation import (require_bool, require_callable, require_dataset, require_int, require_module,
+                         require_number, require_strings)
 
 BYTES_FP32 = 4
 
@@ -143,6 +147,11 @@ class GradualUnfreezer:
     A stage is an epoch, or ``steps_per_stage`` optimizer steps for runs shorter than a
     few epochs. Call it before each step, ``unfreezer(step, epoch)`` (``train``'s
     ``on_step``); it changes ``requires_grad`` only when a new stage begins.
+
+    Until its first call the model is left as it is (build the optimizer then, with every
+    parameter trainable, so each layer is in it when it thaws), so a ``parameter_report``
+    taken before training counts everything: what trains in each stage is in ``reports``,
+    one ``(first step, ParamReport)`` per stage, ``reports[0]`` the start.
     """
 
     def __init__(self, model: nn.Module, steps_per_stage: int | None = None) -> None:
@@ -216,3 +225,33 @@ def apply_lora(model: nn.Module, r: int = 8, alpha: int = 16, dropout: float = 0
     config = LoraConfig(r=r, lora_alpha=alpha, lora_dropout=dropout, target_modules=list(target_modules),
                         modules_to_save=list(bert_parts(model).head))
     return get_peft_model(model, config)
+
+
+@torch.no_grad()
+def head_inputs(model: nn.Module, dataset, collate_fn: Callable, batch_size: int = 64) -> np.ndarray:
+    """(N, D) the vector the classifier's head receives for each example, in eval mode.
+
+    BERT's head sees the pooled [CLS] vector (the pooler's output), DistilBERT's the [CLS]
+    hidden state: whatever enters the first head module (``bert_parts(model).head``). A
+    linear model fitted on these is the head-only strategy trained to convergence (notebook 05, §6).
+    """
+    require_module("model", model)
+    require_dataset("dataset", dataset)
+    require_callable("collate_fn", collate_fn)
+    require_int("batch_size", batch_size, minimum=1)
+    if len(dataset) == 0:
+        raise ValueError("dataset must hold at least one tokenized example, got an empty dataset")
+    first = getattr(_unwrap(model), bert_parts(model).head[0])
+    seen: list[torch.Tensor] = []
+    hook = first.register_forward_pre_hook(lambda module, args: seen.append(args[0].detach().float().cpu()))
+    was_training, device = model.training, next(model.parameters()).device
+    model.eval()
+    try:
+        for start in range(0, len(dataset), batch_size):
+            rows = [{key: value for key, value in dataset[i].items() if key not in ("label", "labels")}
+                    for i in range(start, min(start + batch_size, len(dataset)))]
+            model(**{key: value.to(device) for key, value in collate_fn(rows).items()})
+    finally:
+        hook.remove()
+        model.train(was_training)
+    return torch.cat(seen).numpy()  # (N, D)

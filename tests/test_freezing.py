@@ -162,3 +162,71 @@ def test_report_text_and_memory():
     report = freezing.ParamReport(trainable=1_500, total=22_700_000)
     assert str(report) == "trainable 1.5K of 22.7M parameters (0.01%)"
     assert report.training_state_bytes == 4 * (22_700_000 + 3 * 1_500)
+
+
+def test_gradual_unfreezing_counts_its_first_stage_in_reports():
+    # before its first call the model is untouched (the optimizer must see every parameter);
+    # what trains at the start is reports[0]: the head and the top layer only, not 100%
+    model = tiny_bert()
+    unfreezer = freezing.GradualUnfreezer(model, steps_per_stage=2)
+    assert freezing.parameter_report(model).fraction == 1.0
+    unfreezer(0, 0)
+    step, first = unfreezer.reports[0]
+    top_and_head = sum(p.numel() for n, p in model.named_parameters() if n.startswith((layer(LAYERS - 1), "classifier.")))
+    assert step == 0 and first.trainable == top_and_head and first.fraction < 0.5
+
+
+def test_gradual_unfreezing_in_train_reaches_the_bottom_layer():
+    # the optimizer is built before the first stage freezes anything, so layers thawed later do train
+    from datasets import Dataset
+
+    from helpers.training import TrainConfig, train
+
+    model = tiny_bert()
+    rows = Dataset.from_dict({"input_ids": [[1 + (i + k) % 40 for k in range(6)] for i in range(24)],
+                              "attention_mask": [[1] * 6] * 24, "label": [i % 2 for i in range(24)]})
+    bottom = model.bert.encoder.layer[0].attention.self.query.weight.detach().clone()
+    unfreezer = freezing.GradualUnfreezer(model, steps_per_stage=1)
+    train(model, rows, None, TrainConfig(epochs=1, batch_size=4, learning_rate=1e-2, progress=False),
+          on_step=unfreezer, device="cpu")
+    assert unfreezer.unfrozen == LAYERS + 2  # 6 steps: stages 1..6, the last thaws the embeddings too
+    assert not torch.equal(model.bert.encoder.layer[0].attention.self.query.weight, bottom)
+
+
+def _rows(n: int = 5):
+    return [{"input_ids": torch.randint(1, 50, (3 + i % 3,), generator=torch.Generator().manual_seed(i)),
+             "label": i % 2} for i in range(n)]
+
+
+def _pad(rows):
+    longest = max(len(r["input_ids"]) for r in rows)
+    ids = torch.zeros(len(rows), longest, dtype=torch.long)
+    mask = torch.zeros(len(rows), longest, dtype=torch.long)
+    for i, r in enumerate(rows):
+        ids[i, :len(r["input_ids"])], mask[i, :len(r["input_ids"])] = r["input_ids"], 1
+    return {"input_ids": ids, "attention_mask": mask}
+
+
+def test_head_inputs_are_what_the_head_sees():
+    model = tiny_bert()
+    model.train()  # head_inputs runs in eval mode (no dropout) and gives the mode back
+    rows = _rows()
+    x = freezing.head_inputs(model, rows, _pad, batch_size=2)  # (N, D)
+    assert x.shape == (5, 32) and model.training
+    model.eval()
+    batch = _pad(rows)
+    with torch.no_grad():
+        pooled = model.bert(**batch).pooler_output  # BERT's head sees the pooled [CLS] vector
+        logits = model(**batch).logits
+    assert torch.allclose(torch.from_numpy(x), pooled, atol=1e-6)
+    # the head applied to these inputs gives the model's logits: they are exactly its input
+    assert torch.allclose(model.classifier(torch.from_numpy(x)), logits, atol=1e-6)
+
+
+def test_head_inputs_of_distilbert_enter_its_pre_classifier():
+    model = tiny_distilbert().eval()
+    rows = _rows(3)
+    x = torch.from_numpy(freezing.head_inputs(model, rows, _pad))
+    with torch.no_grad():
+        hidden = model.distilbert(**_pad(rows)).last_hidden_state[:, 0]  # (N, D) the [CLS] position
+    assert torch.allclose(x, hidden, atol=1e-6)
