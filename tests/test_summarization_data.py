@@ -121,3 +121,60 @@ def test_lead_exercise_names_the_mistake(mistake, words):
 
 def test_lead_exercise_accepts_the_helper():
     assert checks.check("09.1", lead).passed
+
+
+def test_data_name_says_what_the_summaries_are():
+    from helpers.summarization_data import OFFLINE_ID, data_name
+
+    assert data_name(OFFLINE_ID) == "docstring summaries"
+    assert data_name("abisee/cnn_dailymail") == "CNN/DailyMail news highlights"
+    assert data_name("EdinburghNLP/xsum") == "xsum summaries"  # no docstrings where there are none
+    with pytest.raises(TypeError, match="identifier must be"):
+        data_name(None)
+
+
+def splits(rows: int = 50):
+    from datasets import Dataset, DatasetDict
+
+    return DatasetDict({name: Dataset.from_dict({"document": [f"{name} document {i}." for i in range(rows)],
+                                                 "id": [f"{name}-{i}" for i in range(rows)]})
+                        for name in ("train", "validation", "test")})
+
+
+def test_cap_splits_cuts_before_anything_is_tokenized():
+    from helpers.summarization_data import cap_splits
+
+    data = splits()
+    capped = cap_splits(data, {"train": 10, "test": 5, "validation": 0})
+    assert {name: len(split) for name, split in capped.items()} == {"train": 10, "validation": 50, "test": 5}
+    assert capped["test"]["id"] == [f"test-{i}" for i in range(5)]  # the first rows
+    rows = [int(i.split("-")[1]) for i in capped["train"]["id"]]
+    assert len(set(rows)) == 10 and rows != list(range(10))  # a random sample, no repeats
+    assert cap_splits(data, {"train": 10})["train"]["id"] == capped["train"]["id"]  # the seed fixes it
+    assert cap_splits(data, {"train": 10}, seed=1)["train"]["id"] != capped["train"]["id"]
+    assert cap_splits(data, {"train": 10}, shuffled=())["train"]["id"] == [f"train-{i}" for i in range(10)]
+    assert cap_splits(data, {"train": 50})["train"] is data["train"]  # no longer than its cap: kept as it is
+    seen = []
+    capped["train"].map(lambda batch: seen.extend(batch["id"]), batched=True)
+    assert sorted(seen) == sorted(capped["train"]["id"])  # map touches only the kept rows
+
+
+@pytest.mark.parametrize("caps,error,words", [
+    ({"tset": 5}, SummarizationDataError, "caps must name splits of data (train, validation, test), got tset"),
+    ({"train": -1}, ValueError, "caps['train'] must be a non-negative int, got -1"),
+    ({"train": 2.5}, TypeError, "caps['train'] must be an int"),
+    ([("train", 5)], TypeError, "caps must be a mapping"),
+])
+def test_cap_splits_names_bad_caps(caps, error, words):
+    from helpers.summarization_data import cap_splits
+
+    with pytest.raises(error) as raised:
+        cap_splits(splits(), caps)
+    assert words in str(raised.value)
+
+
+def test_cap_splits_wants_a_dataset_dict():
+    from helpers.summarization_data import cap_splits
+
+    with pytest.raises(TypeError, match="data must be a datasets.DatasetDict"):
+        cap_splits(splits()["train"], {"train": 5})
