@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .errors import SettingsError
+from .validation import require_int, require_number, require_str
 
 import numpy as np
 import torch
@@ -104,6 +105,8 @@ def _cpu_ticks(stat: str = "/proc/stat") -> tuple[int, int, int] | None:
 
 def busy_cores(window_s: float = 0.3, stat: str = "/proc/stat") -> float | None:
     """How many of the machine's cores other processes keep busy now (sampled over ``window_s``); None off Linux."""
+    require_number("window_s", window_s, minimum=0.0, maximum=10.0)
+    require_str("stat", stat)
     first = _cpu_ticks(stat)
     time.sleep(window_s)  # this process sleeps meanwhile, so what is busy is someone else
     second = _cpu_ticks(stat)
@@ -120,8 +123,10 @@ def choose_threads(cpus: int, busy: float | None) -> int:
     program slows the whole team down (two 2-thread jobs on 2 cores each took 2.2x their time
     alone; at 1 thread each they took 1.8x).
     """
+    require_int("cpus", cpus, minimum=1)
     if busy is None:
         return cpus
+    require_number("busy", busy, minimum=0.0)
     return max(1, min(cpus, round(cpus - busy)))
 
 
@@ -131,6 +136,8 @@ def set_cpu_threads(environ: Mapping[str, str] = os.environ) -> int:
     ``TUTORIAL_THREADS=N`` sets it to N; an ``OMP_NUM_THREADS`` you set yourself (PyTorch reads it at
     import) is kept as it is.
     """
+    if not isinstance(environ, Mapping):
+        raise TypeError(f"environ must be a mapping of environment variables (os.environ), got {type(environ).__name__}")
     wanted = environ.get(THREADS_VARIABLE, "").strip()
     if not wanted and environ.get("OMP_NUM_THREADS", "").strip():
         return torch.get_num_threads()
