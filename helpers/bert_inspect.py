@@ -6,6 +6,9 @@ return tensors with the shapes written next to them. Heads with a recognisable
 pattern (attending to [CLS], to [SEP], to the previous, next or same token) are
 found by measuring, for every (layer, head), how much attention lands on the
 pattern's target keys, compared with what uniform attention would put there.
+Many heads park most of their attention on [CLS]/[SEP] (the "attention sink"), so
+the positional patterns are also scored on the attention that does not go there
+(``sink_free_scores``). Notebook 03, section 5.3.
 """
 from __future__ import annotations
 
@@ -15,8 +18,8 @@ from typing import Any, Mapping, Sequence
 import torch
 
 from .errors import ShapeError, TutorialError
-from .validation import (require_callable, require_dataset, require_int, require_model, require_sequence,
-                         require_str, require_strings, require_tensor)
+from .validation import (require_callable, require_dataset, require_int, require_model, require_number,
+                         require_sequence, require_str, require_strings, require_tensor)
 from .viz import as_layers_heads
 
 
@@ -197,6 +200,14 @@ class PatternScores:
     baselines: dict[str, float]  # pattern -> what uniform attention would score
 
 
+def _layers_heads(attention: Any, tokens: Sequence[str]) -> torch.Tensor:
+    weights = torch.as_tensor(as_layers_heads(attention)).float()  # (L, H, T, T)
+    if weights.shape[-2:] != (len(tokens), len(tokens)):
+        raise ShapeError(f"attention must end in (T, T) with T = len(tokens) = {len(tokens)}, "
+                         f"got {tuple(weights.shape[-2:])}")
+    return weights
+
+
 def head_pattern_scores(attention: Any, tokens: Sequence[str], cls_token: str = "[CLS]",
                         sep_token: str = "[SEP]") -> PatternScores:
     """Score every head on every pattern for one sequence.
@@ -206,10 +217,7 @@ def head_pattern_scores(attention: Any, tokens: Sequence[str], cls_token: str = 
     the queries that have a target (the first token has no previous token).
     """
     tokens = require_strings("tokens", tokens)
-    weights = torch.as_tensor(as_layers_heads(attention)).float()  # (L, H, T, T)
-    if weights.shape[-2:] != (len(tokens), len(tokens)):
-        raise ShapeError(f"attention must end in (T, T) with T = len(tokens) = {len(tokens)}, "
-                         f"got {tuple(weights.shape[-2:])}")
+    weights = _layers_heads(attention, tokens)  # (L, H, T, T)
     scores, baselines = {}, {}
     for name, target in pattern_targets(tokens, cls_token, sep_token).items():
         valid = target.any(dim=1)  # (T_q,) queries that have a target
@@ -241,10 +249,14 @@ class HeadPattern:
     head: int
     score: float  # mean attention mass on the pattern's targets
     baseline: float  # the same for uniform attention
+    sink: float | None = None  # mean attention mass on [CLS]/[SEP], when the score leaves it out
 
     def __str__(self) -> str:
-        return (f"{self.pattern:>14}: layer {self.layer}, head {self.head:2d} puts {self.score:6.1%} "
-                f"of its attention there (uniform attention: {self.baseline:5.1%})")
+        where = f"{self.pattern:>14}: layer {self.layer}, head {self.head:2d} puts {self.score:6.1%} "
+        if self.sink is None:
+            return where + f"of its attention there (uniform attention: {self.baseline:5.1%})"
+        return where + (f"of its non-sink attention there (uniform: {self.baseline:5.1%}); "
+                        f"{self.sink:5.1%} goes to the sink")
 
 
 def _require_scores(found: Any) -> None:
@@ -262,15 +274,91 @@ def top_heads(found: PatternScores) -> list[HeadPattern]:
     return best
 
 
-def pattern_scores_for_texts(model: Any, tokenizer: Any, texts: Sequence[str]) -> PatternScores:
-    """Pattern scores averaged over ``texts`` (each run on its own, without padding)."""
+def _attentions_of_texts(model: Any, tokenizer: Any, texts: Sequence[str]) -> list[tuple[tuple, list[str]]]:
     require_model("model", model)
     require_callable("tokenizer", tokenizer)
     require_strings("texts", texts, min_length=1)
     found = []
-    for text in texts:
+    for text in texts:  # each on its own, without padding
         inputs = tokenizer(text, return_tensors="pt").to(model.device)
-        tokens = tokenizer.convert_ids_to_tokens(inputs["input_ids"][0])
-        found.append(head_pattern_scores(get_attentions(model, inputs), tokens,
-                                         tokenizer.cls_token, tokenizer.sep_token))
-    return average_scores(found)
+        found.append((get_attentions(model, inputs), tokenizer.convert_ids_to_tokens(inputs["input_ids"][0])))
+    return found  # [(L x (1, H, T, T), tokens), ...]
+
+
+def pattern_scores_for_texts(model: Any, tokenizer: Any, texts: Sequence[str]) -> PatternScores:
+    """Pattern scores averaged over ``texts`` (each run on its own, without padding)."""
+    return average_scores([head_pattern_scores(attention, tokens, tokenizer.cls_token, tokenizer.sep_token)
+                           for attention, tokens in _attentions_of_texts(model, tokenizer, texts)])
+
+
+# --- positional patterns without the attention sink ---------------------------------------------
+
+POSITIONAL = ("previous token", "next token", "same token")
+
+
+@dataclass(frozen=True)
+class SinkFreeScores:
+    """Positional pattern scores on the attention that does not go to [CLS]/[SEP], per (layer, head)."""
+
+    scores: dict[str, torch.Tensor]  # pattern -> (L, H): mean share of the non-sink attention on the target
+    baselines: dict[str, float]  # pattern -> what uniform attention over the real tokens would score
+    sink: torch.Tensor  # (L, H): mean attention mass of the real-token queries on [CLS] and [SEP]
+
+
+def sink_free_scores(attention: Any, tokens: Sequence[str], cls_token: str = "[CLS]",
+                     sep_token: str = "[SEP]") -> SinkFreeScores:
+    """Score every head on the positional patterns after taking the [CLS]/[SEP] sink out.
+
+    For each query that is a real token (not [CLS]/[SEP]): its sink mass is the attention it
+    gives [CLS] and [SEP]; the rest, on real tokens, is renormalised to sum to 1, and the head's
+    score is the mean share of it on the target (a real token: previous, next or the same).
+    A query that gives the sink everything scores 0. Notebook 03, section 5.3.
+    """
+    tokens = require_strings("tokens", tokens)
+    weights = _layers_heads(attention, tokens)  # (L, H, T, T)
+    special = torch.tensor([tok in (cls_token, sep_token) for tok in tokens])  # (T,)
+    n_real = int((~special).sum())
+    if not (~special[:-1] & ~special[1:]).any():  # else no query has a previous or next real token
+        raise ValueError(f"tokens must hold two neighbouring tokens besides {cls_token} and {sep_token}, "
+                         f"got {list(tokens)}")
+    real = ~special[:, None] & ~special[None, :]  # (T_q, T_k): a real query and a real key
+    non_sink = (weights * real).sum(dim=-1).clamp_min(1e-12)  # (L, H, T_q): 1 - sink mass, for real queries
+    targets = pattern_targets(tokens, cls_token, sep_token)
+    scores = {}
+    for name in POSITIONAL:
+        target = targets[name] & real  # (T_q, T_k)
+        share = (weights * target).sum(dim=-1) / non_sink  # (L, H, T_q): renormalised mass on the target
+        scores[name] = share[..., target.any(dim=1)].mean(dim=-1)  # (L, H), over queries with a target
+    sink = weights[..., ~special, :][..., special].sum(dim=-1).mean(dim=-1)  # (L, H)
+    return SinkFreeScores(scores, {name: 1 / n_real for name in POSITIONAL}, sink)
+
+
+def sink_free_scores_for_texts(model: Any, tokenizer: Any, texts: Sequence[str]) -> SinkFreeScores:
+    """``sink_free_scores`` averaged over ``texts`` (each run on its own, without padding)."""
+    found = [sink_free_scores(attention, tokens, tokenizer.cls_token, tokenizer.sep_token)
+             for attention, tokens in _attentions_of_texts(model, tokenizer, texts)]
+    return SinkFreeScores({name: torch.stack([f.scores[name] for f in found]).mean(dim=0) for name in POSITIONAL},
+                          {name: sum(f.baselines[name] for f in found) / len(found) for name in POSITIONAL},
+                          torch.stack([f.sink for f in found]).mean(dim=0))
+
+
+def sink_free_heads(found: SinkFreeScores, max_sink: float = 0.5) -> list[HeadPattern]:
+    """The best head for each positional pattern among the heads whose sink mass is below ``max_sink``.
+
+    A head that gives [CLS]/[SEP] most of its attention is mostly a sink head, whatever it does with
+    the rest: its renormalised score would magnify a small remainder.
+    """
+    if not isinstance(found, SinkFreeScores):
+        raise TypeError(f"found must be SinkFreeScores (from sink_free_scores), got {type(found).__name__}")
+    require_number("max_sink", max_sink, above=0.0, maximum=1.0)
+    eligible = found.sink < max_sink  # (L, H)
+    if not eligible.any():
+        raise ValueError(f"max_sink must leave at least one head, got {max_sink} while every head gives the sink "
+                         f"at least {float(found.sink.min()):.3f}")
+    best = []
+    for name in POSITIONAL:
+        table = found.scores[name].masked_fill(~eligible, -1.0)  # (L, H): ineligible heads never win
+        layer, head = divmod(int(table.argmax()), table.shape[1])
+        best.append(HeadPattern(name, layer, head, float(found.scores[name][layer, head]), found.baselines[name],
+                                float(found.sink[layer, head])))
+    return best

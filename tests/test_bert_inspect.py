@@ -199,6 +199,72 @@ def test_scores_of_the_real_model_find_a_previous_token_head(encoder):
     assert best["previous token"].score > 3 * best["previous token"].baseline
 
 
+# --- positional patterns without the [CLS]/[SEP] sink -------------------------------------------
+
+SINK_TOKENS = ["[CLS]", "a", "b", "c", "d", "[SEP]"]  # 4 real tokens
+
+
+def _sink_and_pattern_heads() -> torch.Tensor:
+    """(L=1, H=3, T, T): head 0 parks 55% on [CLS] and puts 45% on the previous token; head 1 has no
+    sink and puts 40% on the previous token, 60% on the other real tokens; head 2 is uniform."""
+    t = len(SINK_TOKENS)
+    weights = torch.zeros(1, 3, t, t)  # (L, H, T_q, T_k)
+    for h in range(2):
+        weights[0, h, 0, 0] = weights[0, h, -1, -1] = 1.0  # [CLS] and [SEP] attend to themselves
+        weights[0, h, 1, 0] = 1.0  # "a": its previous token is [CLS]
+    for q in (2, 3, 4):  # "b", "c", "d": the previous token is a real token
+        weights[0, 0, q, 0], weights[0, 0, q, q - 1] = 0.55, 0.45
+        others = [k for k in range(1, 5) if k != q - 1]
+        weights[0, 1, q, q - 1] = 0.40
+        weights[0, 1, q, others] = 0.60 / len(others)
+    weights[0, 2] = 1 / t
+    return weights
+
+
+def test_sink_free_scores_on_hand_made_heads():
+    found = bi.sink_free_scores(_sink_and_pattern_heads(), SINK_TOKENS)
+    assert found.baselines == pytest.approx({name: 1 / 4 for name in bi.POSITIONAL})  # uniform over 4 real keys
+    # sink: mean mass of the 4 real queries on [CLS] and [SEP]
+    torch.testing.assert_close(found.sink, torch.tensor([[(1.0 + 3 * 0.55) / 4, 1.0 / 4, 2 / 6]]))
+    # previous token, over the queries whose previous token is real (b, c, d), renormalised without the sink
+    torch.testing.assert_close(found.scores["previous token"], torch.tensor([[1.0, 0.40, 0.25]]))
+    # same token, over a, b, c, d; "a" gives the sink everything, so it has nothing to share out and scores 0
+    torch.testing.assert_close(found.scores["same token"], torch.tensor([[0.0, (0 + 3 * 0.60 / 3) / 4, 0.25]]))
+    torch.testing.assert_close(found.scores["next token"][0, 2], torch.tensor(0.25))  # uniform: the baseline
+
+
+def test_sink_free_heads_pass_over_a_sink_head_that_raw_scores_pick():
+    weights = _sink_and_pattern_heads()
+    raw = {h.pattern: (h.layer, h.head) for h in bi.top_heads(bi.head_pattern_scores(weights, SINK_TOKENS))}
+    assert raw["previous token"] == (0, 0)  # raw attention mass picks the head that mostly looks at [CLS]
+    found = bi.sink_free_scores(weights, SINK_TOKENS)
+    best = {h.pattern: h for h in bi.sink_free_heads(found)}  # max_sink = 0.5: head 0 (sink 0.66) is out
+    assert (best["previous token"].layer, best["previous token"].head) == (0, 1)
+    assert best["previous token"].score == pytest.approx(0.40) and best["previous token"].sink == pytest.approx(0.25)
+    lenient = {h.pattern: h for h in bi.sink_free_heads(found, max_sink=0.7)}
+    assert (lenient["previous token"].head, lenient["previous token"].score) == (0, pytest.approx(1.0))
+    assert "non-sink attention" in str(best["previous token"]) and "25.0% goes to the sink" in str(
+        best["previous token"])
+    with pytest.raises(ValueError, match="max_sink must leave at least one head"):
+        bi.sink_free_heads(found, max_sink=0.2)
+    with pytest.raises(ValueError, match="two neighbouring tokens"):  # a pair of one-word texts
+        bi.sink_free_scores(torch.full((1, 1, 5, 5), 0.2), ["[CLS]", "a", "[SEP]", "b", "[SEP]"])
+
+
+def test_sink_free_scores_of_the_real_model(encoder):
+    tokenizer, model = encoder
+    texts = ["The cat sat on the mat.", "Dogs bark at night."]
+    found = bi.sink_free_scores_for_texts(model, tokenizer, texts)
+    depth, heads = model.config.num_hidden_layers, model.config.num_attention_heads
+    assert found.sink.shape == (depth, heads) and found.scores["next token"].shape == (depth, heads)
+    one = [bi.sink_free_scores(torch.cat(bi.get_attentions(model, tokenizer(t, return_tensors="pt"))),
+                               tokenizer.convert_ids_to_tokens(tokenizer(t)["input_ids"])) for t in texts]
+    torch.testing.assert_close(found.sink, (one[0].sink + one[1].sink) / 2)
+    best = {h.pattern: h for h in bi.sink_free_heads(found)}
+    assert best["previous token"].score > 3 * float(found.scores["previous token"].median())
+    assert best["previous token"].sink < 0.5
+
+
 # --- offline bertviz ------------------------------------------------------------------------
 
 class _Tags(HTMLParser):
