@@ -147,10 +147,13 @@ def run_data_cells(tmp_path: Path, monkeypatch) -> dict:
     return scope
 
 
-@pytest.fixture
-def hub_run(tmp_path, monkeypatch):
-    write_stand_in(tmp_path)
-    return run_data_cells(tmp_path, monkeypatch)
+@pytest.fixture(scope="module")
+def hub_run(tmp_path_factory):
+    """One run of the data cells for the tests that read it (writing and tokenizing take a few seconds)."""
+    root = tmp_path_factory.mktemp("hub")
+    write_stand_in(root)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        return run_data_cells(root, monkeypatch)
 
 
 def test_the_stand_in_has_cnn_dailymails_layout(tmp_path, monkeypatch):
