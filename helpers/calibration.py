@@ -1,12 +1,14 @@
 """Evaluating a classifier properly: calibration, bootstrap confidence intervals, a rare positive class.
 
     from helpers.calibration import (expected_calibration_error, reliability_bins, plot_reliability,
-                                     bootstrap_ci, rare_positive_indices)
+                                     bootstrap_ci, paired_bootstrap_ci, mean_ci, rare_positive_indices)
     confidence, predicted = probs.max(dim=-1)                   # (N,), (N,)
     correct = predicted == labels                               # (N,) bool
     expected_calibration_error(confidence, correct, n_bins=10)  # 0 = perfectly calibrated
     plot_reliability(reliability_bins(confidence, correct))
     bootstrap_ci(f1_of_spam, labels, predicted, n_resamples=1000)  # BootstrapResult(estimate, low, high)
+    paired_bootstrap_ci(accuracy_score, labels, pred_a, pred_b)    # interval of acc(a) - acc(b), same resamples
+    mean_ci(per_seed_differences)                                  # interval of a mean over seeds or examples
     keep = rare_positive_indices(labels, share=0.05)            # all negatives, 5% positives
 
 A classifier is **calibrated** when, of all the examples it gives confidence 0.8, about
@@ -71,15 +73,21 @@ class ReliabilityBins:
 
 
 def reliability_bins(confidences: Any, correct: Any, n_bins: int = 10) -> ReliabilityBins:
-    """Bin the confidences into ((m-1)/M, m/M] (0 joins the first bin); each bin's size, confidence, accuracy."""
+    """Bin the confidences into ((m-1)/M, m/M] (0 joins the first bin); each bin's size, confidence, accuracy.
+
+    A confidence equal to an edge m/M (as a float: 0.3 is the float nearest 3/10) falls in the bin
+    below it. ceil(p * M) - 1 is the same rule in exact arithmetic, but not in floating point:
+    0.3 * 10 rounds to 3.0000000000000004, whose ceiling would put 0.3 in (0.3, 0.4].
+    """
     conf, right = _confidences_and_correct(confidences, correct)
     n_bins = _check_bins(n_bins)
-    index = np.clip(np.ceil(conf * n_bins).astype(int) - 1, 0, n_bins - 1)  # (N,) bin of each example
+    edges = np.arange(n_bins + 1) / n_bins  # (M + 1,) each edge m / M correctly rounded
+    index = np.searchsorted(edges[1:-1], conf, side="left")  # (N,) inner edges strictly below each confidence
     counts = np.bincount(index, minlength=n_bins)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean_conf = np.bincount(index, weights=conf, minlength=n_bins) / counts
         accuracy = np.bincount(index, weights=right, minlength=n_bins) / counts
-    return ReliabilityBins(np.linspace(0, 1, n_bins + 1), counts, mean_conf, accuracy)
+    return ReliabilityBins(edges, counts, mean_conf, accuracy)
 
 
 def expected_calibration_error(confidences: Any, correct: Any, n_bins: int = 10) -> float:
@@ -88,7 +96,10 @@ def expected_calibration_error(confidences: Any, correct: Any, n_bins: int = 10)
 
 
 def plot_reliability(bins: ReliabilityBins, ax=None, title: str = "Reliability diagram"):
-    """Accuracy per confidence bin (bars) against the diagonal of perfect calibration."""
+    """Accuracy per confidence bin (bars) against the diagonal of perfect calibration.
+
+    Each bin's example count is written in a row above the plot, where no bar or marker can hide it.
+    """
     import matplotlib.pyplot as plt
 
     if not isinstance(bins, ReliabilityBins):
@@ -98,12 +109,16 @@ def plot_reliability(bins: ReliabilityBins, ax=None, title: str = "Reliability d
     width = np.diff(bins.edges)
     ax.bar(bins.edges[:-1][full], bins.accuracy[full], width=width[full], align="edge", alpha=0.7,
            edgecolor="black", label="accuracy in bin")
-    ax.plot(bins.mean_confidence[full], bins.accuracy[full], "o", color="black", label="(mean confidence, accuracy)")
+    ax.plot(bins.mean_confidence[full], bins.accuracy[full], "o", color="black", clip_on=False,
+            label="(mean confidence, accuracy)")  # not clipped: a marker at accuracy 1 stays whole
     ax.plot([0, 1], [0, 1], "--", color="grey", label="perfect calibration")
-    for left, w, n, acc in zip(bins.edges[:-1][full], width[full], bins.counts[full], bins.accuracy[full]):
-        ax.text(left + w / 2, min(acc + 0.02, 0.97), str(int(n)), ha="center", fontsize=8)
+    above = ax.get_xaxis_transform()  # x in data units, y in axes units (1 = the top of the plot)
+    for left, w, n in zip(bins.edges[:-1][full], width[full], bins.counts[full]):
+        ax.text(left + w / 2, 1.04, str(int(n)), transform=above, ha="center", va="bottom", fontsize=8)
+    ax.text(1.01, 1.04, "examples\nper bin", transform=ax.transAxes, ha="left", va="bottom", fontsize=7)
     ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="confidence (probability of the predicted class)",
-           ylabel="accuracy (fraction correct)", title=f"{title} (ECE {bins.ece:.3f})")
+           ylabel="accuracy (fraction correct)")
+    ax.set_title(f"{title} (ECE {bins.ece:.3f})", pad=22)
     ax.legend(loc="upper left", fontsize=8)
     return ax
 
@@ -128,26 +143,77 @@ def bootstrap_ci(metric: Callable[[np.ndarray, np.ndarray], float], y_true: Any,
     notebook's random state is left alone) and recomputes the metric; the interval holds
     the central ``level`` share of those values.
     """
-    if not callable(metric):
-        raise TypeError(f"metric must be a function metric(y_true, y_pred) -> float, got {type(metric).__name__}")
+    _check_metric(metric)
     truth, predicted = _vector(y_true, "y_true"), _vector(y_pred, "y_pred")
     if truth.shape != predicted.shape:
         raise ValueError(f"y_pred must have one entry per y_true, expected shape {truth.shape}, got {predicted.shape}")
+    _check_resampling(n_resamples, level)
+    samples, low, high = _percentile_bootstrap(lambda pick: metric(truth[pick], predicted[pick]), truth.size,
+                                               n_resamples, level, seed)
+    return BootstrapResult(float(metric(truth, predicted)), low, high, samples, level)
+
+
+def paired_bootstrap_ci(metric: Callable[[np.ndarray, np.ndarray], float], y_true: Any, pred_a: Any, pred_b: Any,
+                        n_resamples: int = 1000, level: float = 0.95, seed: int = 0) -> BootstrapResult:
+    """Percentile bootstrap interval of ``metric(y_true, pred_a) - metric(y_true, pred_b)``.
+
+    Both predictions are scored on the *same* resampled examples (a paired bootstrap), so an
+    example both get right or both get wrong moves neither side: the interval of the difference
+    is narrower than the two separate intervals suggest. An interval that excludes 0 separates a and b.
+    """
+    _check_metric(metric)
+    truth, a, b = _vector(y_true, "y_true"), _vector(pred_a, "pred_a"), _vector(pred_b, "pred_b")
+    for name, values in (("pred_a", a), ("pred_b", b)):
+        if values.shape != truth.shape:
+            raise ValueError(f"{name} must have one entry per y_true, expected shape {truth.shape}, got {values.shape}")
+    _check_resampling(n_resamples, level)
+
+    def difference(pick: np.ndarray) -> float:
+        return metric(truth[pick], a[pick]) - metric(truth[pick], b[pick])
+
+    samples, low, high = _percentile_bootstrap(difference, truth.size, n_resamples, level, seed)
+    return BootstrapResult(float(difference(np.arange(truth.size))), low, high, samples, level)
+
+
+def mean_ci(values: Any, n_resamples: int = 1000, level: float = 0.95, seed: int = 0) -> BootstrapResult:
+    """Percentile bootstrap interval of the mean of ``values`` (e.g. one difference per seed or per example).
+
+    With few values (5 seeds, say) the percentile interval is too narrow, since a resample never holds
+    a value the data lack: read it as a rough spread, and look at the values themselves.
+    """
+    array = _vector(values, "values").astype(np.float64)
+    if np.isnan(array).any():
+        raise ValueError(f"values must be numbers without NaN, got NaN at position {int(np.flatnonzero(np.isnan(array))[0])}")
+    _check_resampling(n_resamples, level)
+    samples, low, high = _percentile_bootstrap(lambda pick: float(array[pick].mean()), array.size,
+                                               n_resamples, level, seed)
+    return BootstrapResult(float(array.mean()), low, high, samples, level)
+
+
+def _check_metric(metric: Any) -> None:
+    if not callable(metric):
+        raise TypeError(f"metric must be a function metric(y_true, y_pred) -> float, got {type(metric).__name__}")
+
+
+def _check_resampling(n_resamples: Any, level: Any) -> None:
     if isinstance(n_resamples, bool) or not isinstance(n_resamples, int):
         raise TypeError(f"n_resamples must be an int, got {type(n_resamples).__name__}")
     if n_resamples < 10:
         raise ValueError(f"n_resamples must be at least 10, got {n_resamples}")
     if not isinstance(level, float) or not 0 < level < 1:
         raise ValueError(f"level must be a float between 0 and 1 (e.g. 0.95), got {level!r}")
-    generator = np.random.default_rng(seed)
-    n = truth.size
+
+
+def _percentile_bootstrap(statistic: Callable[[np.ndarray], float], n: int, n_resamples: int, level: float,
+                          seed: int) -> tuple[np.ndarray, float, float]:
+    """``statistic`` of ``n_resamples`` resamples of N indices drawn with replacement; the central ``level`` share."""
+    generator = np.random.default_rng(seed)  # its own generator: the caller's random state is left alone
     samples = np.empty(n_resamples)
     for r in range(n_resamples):
-        pick = generator.integers(0, n, size=n)  # (N,) indices, with replacement
-        samples[r] = metric(truth[pick], predicted[pick])
+        samples[r] = statistic(generator.integers(0, n, size=n))  # (N,) indices, with replacement
     tail = (1 - level) / 2
     low, high = np.quantile(samples, [tail, 1 - tail])
-    return BootstrapResult(float(metric(truth, predicted)), float(low), float(high), samples, level)
+    return samples, float(low), float(high)
 
 
 def rare_positive_indices(labels: Any, share: float = 0.05, positive: int = 1, seed: int = 0) -> list[int]:
