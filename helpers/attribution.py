@@ -1,17 +1,25 @@
 """Which tokens did a classifier use? Gradient x input attributions, [CLS] attention, and how to compare them.
 
-    from helpers.attribution import gradient_x_input, cls_attention, rank_correlation, removal_effect
+    from helpers.attribution import (gradient_x_input, cls_attention, rank_correlation, removal_effect,
+                                     deletion_order, deletion_curve)
     inputs = tokenizer(text, return_tensors="pt")                  # one email, no padding
     grad_x = gradient_x_input(model, inputs)                       # (1, T): how much each token pushed the logit
     attn = cls_attention(model, inputs)                            # (1, T): where [CLS] looks in the last layer
     rank_correlation(grad_x[0, 1:-1], attn[0, 1:-1])               # Spearman rho, special tokens left out
     removal_effect(model, inputs, grad_x[0], k=3)                  # drop in the predicted class's log-odds
+    deletion_curve(model, inputs, grad_x[0], k_max=8)              # (9,) p(predicted) after deleting 0..8 tokens
 
 **Gradient x input** scores token t by sum_d (d logit_c / d e_td) * e_td, with e_t the token's
 word embedding: the first-order Taylor estimate of how much the logit of class c would
 change if that embedding were removed (set to zero). **Attention weights** say where a
 head reads from, not what the rest of the network does with it; comparing the two
 rankings, and deleting the top tokens of each, measures how far they agree.
+
+The **deletion test** (Samek et al. 2017; Petsiuk et al. 2018) removes tokens in the order of a
+ranking and watches the predicted class's probability: a ranking that finds the evidence the
+model uses makes it fall faster than random deletion does. Rank by the *signed* attribution
+towards the predicted class (largest first): a token with a large negative score argues
+*against* the prediction, and deleting it raises the probability.
 """
 from __future__ import annotations
 
@@ -124,6 +132,64 @@ def rank_correlation(a: Any, b: Any) -> float:
     return float(np.corrcoef(rx, ry)[0, 1])
 
 
+def _keep(keep: torch.Tensor | None, length: int) -> torch.Tensor:
+    if keep is None:
+        keep = torch.zeros(length, dtype=torch.bool)
+        keep[[0, -1]] = True  # [CLS] and [SEP]
+    if not isinstance(keep, torch.Tensor) or keep.dtype != torch.bool or keep.shape != (length,):
+        raise ValueError(f"keep must be a ({length},) bool tensor, True for tokens never removed, got "
+                         f"{getattr(keep, 'shape', type(keep).__name__)}")
+    return keep.cpu()
+
+
+def deletion_order(scores: torch.Tensor, keep: torch.Tensor | None = None) -> torch.Tensor:
+    """Token positions in deletion order: largest score first (signed: a negative score comes last).
+
+    ``scores`` (T,); ``keep`` (T,) bool marks tokens never deleted (default: the first and last,
+    [CLS] and [SEP]). Ties keep their left-to-right order. Returns (T - kept,) positions.
+    """
+    if not isinstance(scores, torch.Tensor) or scores.dim() != 1:
+        raise ValueError(f"scores must be a (T,) tensor, one score per token, got "
+                         f"{getattr(scores, 'shape', type(scores).__name__)}")
+    keep = _keep(keep, len(scores))
+    order = scores.detach().cpu().double().masked_fill(keep, float("-inf")).argsort(descending=True, stable=True)
+    return order[: int((~keep).sum())]  # (T - kept,)
+
+
+@torch.no_grad()
+def deletion_curve(model: torch.nn.Module, inputs: Mapping[str, torch.Tensor], scores: torch.Tensor, k_max: int,
+                   keep: torch.Tensor | None = None) -> torch.Tensor:
+    """Probability of the predicted class after deleting the top 0, 1, ..., ``k_max`` tokens: (k_max + 1,).
+
+    One sequence (B = 1); the class is the one predicted with every token present. Deleting =
+    setting the token's attention-mask entry to 0, as ``removal_effect`` does; all k_max + 1
+    masks run as one batch.
+    """
+    model, inputs = _model(model), _inputs(inputs)
+    ids = inputs["input_ids"]
+    if ids.shape[0] != 1:
+        raise ValueError(f"inputs must hold one sequence (B = 1), got a batch of {ids.shape[0]}")
+    if not isinstance(scores, torch.Tensor) or scores.shape != (ids.shape[1],):
+        raise ValueError(f"scores must be a ({ids.shape[1]},) tensor, one score per token, got "
+                         f"{getattr(scores, 'shape', type(scores).__name__)}")
+    order = deletion_order(scores, keep)  # (T - kept,)
+    if isinstance(k_max, bool) or not isinstance(k_max, int) or not 0 <= k_max <= len(order):
+        raise ValueError(f"k_max must be an int between 0 and {len(order)} (the removable tokens), got {k_max!r}")
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    batch = {key: v.to(device) for key, v in inputs.items() if key not in ("labels", "label")}
+    mask = batch.get("attention_mask", torch.ones_like(batch["input_ids"])).repeat(k_max + 1, 1)  # (K + 1, T)
+    for k in range(1, k_max + 1):
+        mask[k, order[:k].to(device)] = 0  # row k: the top k tokens deleted
+    repeated = {key: v.expand(k_max + 1, -1) for key, v in batch.items()}  # (K + 1, T) each
+    try:
+        probs = model(**{**repeated, "attention_mask": mask}).logits.float().softmax(dim=-1)  # (K + 1, C)
+    finally:
+        model.train(was_training)
+    return probs[:, int(probs[0].argmax())].cpu()  # (K + 1,)
+
+
 @torch.no_grad()
 def removal_effect(model: torch.nn.Module, inputs: Mapping[str, torch.Tensor], scores: torch.Tensor, k: int,
                    keep: torch.Tensor | None = None) -> float:
@@ -142,9 +208,7 @@ def removal_effect(model: torch.nn.Module, inputs: Mapping[str, torch.Tensor], s
     if not isinstance(scores, torch.Tensor) or scores.shape != (length,):
         raise ValueError(f"scores must be a ({length},) tensor, one score per token, got "
                          f"{getattr(scores, 'shape', type(scores).__name__)}")
-    if keep is None:
-        keep = torch.zeros(length, dtype=torch.bool)
-        keep[[0, -1]] = True
+    keep = _keep(keep, length)
     removable = int((~keep).sum())
     if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= removable:
         raise ValueError(f"k must be an int between 0 and {removable} (the removable tokens), got {k!r}")
@@ -155,7 +219,7 @@ def removal_effect(model: torch.nn.Module, inputs: Mapping[str, torch.Tensor], s
     mask = batch.get("attention_mask", torch.ones_like(batch["input_ids"])).clone()  # (1, T)
     before = model(**{**batch, "attention_mask": mask}).logits.float().log_softmax(dim=-1)[0]  # (C,) log p
     predicted = int(before.argmax())
-    ranked = scores.masked_fill(keep, float("-inf")).argsort(descending=True, stable=True)[:k]
+    ranked = deletion_order(scores, keep)[:k]
     mask[0, ranked.to(device)] = 0
     after = model(**{**batch, "attention_mask": mask}).logits.float().log_softmax(dim=-1)[0]  # (C,)
     model.train(was_training)

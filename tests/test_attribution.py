@@ -8,7 +8,8 @@ from types import SimpleNamespace
 
 import tiny_models
 
-from helpers.attribution import cls_attention, gradient_x_input, rank_correlation, removal_effect
+from helpers.attribution import (cls_attention, deletion_curve, deletion_order, gradient_x_input, rank_correlation,
+                                  removal_effect)
 
 
 class SumModel(nn.Module):
@@ -102,3 +103,53 @@ def test_removal_effect_by_hand():
         after = model(input_ids=inputs["input_ids"], attention_mask=torch.tensor([[1, 1, 0, 1, 1]])).logits.softmax(-1)[0]
     log_odds = lambda p: float(torch.log(p[c] / (1 - p[c])))  # noqa: E731
     assert removal_effect(model, inputs, scores, k=1) == pytest.approx(log_odds(before) - log_odds(after), abs=1e-7)
+
+
+class MaskedSumModel(SumModel):
+    """logits = W @ sum_t mask_t e_t: deleting token t (mask 0) moves logit c by exactly -W[c] . e_t."""
+
+    def forward(self, inputs_embeds=None, attention_mask=None, input_ids=None):
+        x = self.embed(input_ids) if inputs_embeds is None else inputs_embeds  # (B, T, D)
+        mask = torch.ones(x.shape[:2]) if attention_mask is None else attention_mask.float()  # (B, T)
+        return SimpleNamespace(logits=self.head((x * mask[..., None]).sum(dim=1)))
+
+
+def test_deletion_order_is_signed_where_the_absolute_order_differs():
+    scores = torch.tensor([9.0, 3.0, -5.0, 1.0, 0.5, 9.0])  # token 2 argues hardest *against* the class
+    assert deletion_order(scores).tolist() == [1, 3, 4, 2]          # supporters first, the opponent last
+    assert deletion_order(scores.abs()).tolist() == [2, 1, 3, 4]    # by size, the opponent would go first
+    keep = torch.tensor([True, False, False, True, False, True])
+    assert deletion_order(scores, keep).tolist() == [1, 4, 2]
+    assert deletion_order(torch.tensor([0.0, 2.0, 2.0, 1.0, 0.0])).tolist() == [1, 2, 3]  # ties: left to right
+
+
+def test_deleting_by_signed_attribution_lowers_the_predicted_class_fastest():
+    model = MaskedSumModel()
+    with torch.no_grad():  # a hand-made case: tokens 1, 2 support class 1, token 3 opposes it strongly
+        model.embed.weight.zero_()
+        model.head.weight.copy_(torch.tensor([[0.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0]]))
+        model.embed.weight[[1, 2, 3, 4], 0] = torch.tensor([1.0, 0.5, -3.0, 2.0])
+    inputs = {"input_ids": torch.tensor([[4, 1, 2, 3, 4]]), "attention_mask": torch.ones(1, 5, dtype=torch.long)}
+    grad_x = gradient_x_input(model, inputs)[0]  # the predicted class is 1: z_1 = 2 + 1 + 0.5 - 3 + 2 = 2.5, z_0 = 0
+    torch.testing.assert_close(grad_x, torch.tensor([2.0, 1.0, 0.5, -3.0, 2.0]))
+    signed = deletion_curve(model, inputs, grad_x, k_max=3)
+    by_size = deletion_curve(model, inputs, grad_x.abs(), k_max=3)
+    p_class = lambda z: torch.sigmoid(z)  # noqa: E731  (two classes: p_1 = sigmoid(z_1 - z_0))
+    torch.testing.assert_close(signed, p_class(torch.tensor([2.5, 1.5, 1.0, 4.0])))  # deleting the opponent last
+    torch.testing.assert_close(by_size[:2], p_class(torch.tensor([2.5, 5.5])))  # by size: opponent first, p rises
+    assert signed[1] < signed[0] < by_size[1]
+
+
+def test_deletion_curve_matches_removal_effect_and_keeps_the_mode():
+    model = tiny_bert()
+    model.train()
+    inputs = {"input_ids": torch.tensor([[2, 5, 7, 9, 8, 3]]), "attention_mask": torch.ones(1, 6, dtype=torch.long)}
+    scores = torch.tensor([0.0, 0.3, -1.0, 2.0, 0.1, 0.0])
+    curve = deletion_curve(model, inputs, scores, k_max=4)
+    assert curve.shape == (5,) and model.training
+    log_odds = lambda p: float(torch.log(p / (1 - p)))  # noqa: E731
+    for k in range(5):
+        assert removal_effect(model, inputs, scores, k=k) == pytest.approx(log_odds(curve[0]) - log_odds(curve[k]),
+                                                                           abs=1e-5)
+    with pytest.raises(ValueError, match="k_max"):
+        deletion_curve(model, inputs, scores, k_max=5)
