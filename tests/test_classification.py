@@ -73,3 +73,33 @@ def test_seconds_per_batch_times_forward_passes():
     assert 0 < seconds < 5
     with pytest.raises(ValueError, match="empty"):
         seconds_per_batch(model, [])
+
+
+def _printed_strings(source: str) -> list[str]:
+    """The literal text of what a cell prints or puts in a plot title (f-string parts included)."""
+    import ast
+
+    shown = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        name = node.func.id if isinstance(node.func, ast.Name) else getattr(node.func, "attr", "")
+        parts = list(node.args) if name in ("print", "set_title", "suptitle") else []
+        parts += [k.value for k in node.keywords if k.arg == "title"]
+        shown += [s.value for part in parts for s in ast.walk(part)
+                  if isinstance(s, ast.Constant) and isinstance(s.value, str)]
+    return shown
+
+
+def test_notebook06_outputs_name_examples_from_the_settings():
+    """At source=hub the examples are SST-2 sentences: no print or plot title may call them emails."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parent.parent / "notebooks" / "06_classification.ipynb"
+    cells = json.loads(path.read_text())["cells"]
+    worded = [(i, text) for i, cell in enumerate(cells) if cell["cell_type"] == "code"
+              for text in _printed_strings("".join(cell["source"])) if "email" in text.lower()]
+    assert not worded, f"notebook 06 prints 'emails' at every source (use `texts`): {worded}"
+    assert _printed_strings('print(f"test {n} emails")\nax.set(title="Overfitting (emails)")') == \
+        ["test ", " emails", "Overfitting (emails)"]
