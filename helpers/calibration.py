@@ -115,7 +115,7 @@ def plot_reliability(bins: ReliabilityBins, ax=None, title: str = "Reliability d
     above = ax.get_xaxis_transform()  # x in data units, y in axes units (1 = the top of the plot)
     for left, w, n in zip(bins.edges[:-1][full], width[full], bins.counts[full]):
         ax.text(left + w / 2, 1.04, str(int(n)), transform=above, ha="center", va="bottom", fontsize=8)
-    ax.text(1.01, 1.04, "examples\nper bin", transform=ax.transAxes, ha="left", va="bottom", fontsize=7)
+    ax.text(-0.02, 1.04, "count", transform=ax.transAxes, ha="right", va="bottom", fontsize=8)  # left of the row
     ax.set(xlim=(0, 1), ylim=(0, 1), xlabel="confidence (probability of the predicted class)",
            ylabel="accuracy (fraction correct)")
     ax.set_title(f"{title} (ECE {bins.ece:.3f})", pad=22)
