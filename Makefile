@@ -36,7 +36,7 @@ SITE_ENV := TUTORIAL_SCALE=$(SITE_SCALE) TUTORIAL_SOURCE=$(SITE_SOURCE) \
 # run a stage and say how long it took
 timed = start=$$(date +%s); $(2) || exit $$?; echo "== $(1): $$(( $$(date +%s) - start )) s"
 
-.PHONY: help lab test test-unit test-notebooks test-site test-repeat full-smoke full-run slides site assets install clean
+.PHONY: help lab test test-unit test-notebooks test-site test-repeat full-smoke full-run cpu-times slides site assets install clean
 
 help:
 	@echo "make lab    set up (first time) and open the course in JupyterLab"
@@ -44,6 +44,7 @@ help:
 	@echo "make test-repeat  the whole suite RUNS=3 times in a row; each run must give the same result"
 	@echo "make full-smoke  every notebook at TUTORIAL_SCALE=full, offline, with capped steps (a CPU, minutes)"
 	@echo "make full-run    the series at full scale on a GPU box; key results, times and memory to results/"
+	@echo "make cpu-times   each notebook's tiny CPU time alone and beside another notebook; the README's column"
 	@echo "make slides static reveal.js slides of every notebook, offline (build/slides/)"
 	@echo "make site   the course as a static site, offline (build/site/); runs the notebooks not yet run"
 	@echo "make assets prepare the offline models and datasets (.assets/)"
@@ -97,6 +98,11 @@ full-smoke: assets
 full-run: assets
 	@$(PY) scripts/full_run.py $(if $(NOTEBOOKS),--notebooks $(NOTEBOOKS)); status=$$?; \
 	  $(PY) scripts/full_run.py --readme && exit $$status
+
+# each notebook at tiny x offline in a fresh kernel, alone and beside a companion notebook (scripts/cpu_times.py);
+# results/cpu-times.json and the README's "tiny CPU" column. About three times the notebooks' time: run it quiet.
+cpu-times: assets
+	@$(PY) scripts/cpu_times.py && $(PY) scripts/cpu_times.py --readme
 
 slides: assets
 	@$(call timed,slides,$(PY) scripts/build_slides.py)

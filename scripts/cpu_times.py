@@ -2,6 +2,7 @@
 
     python scripts/cpu_times.py                # measure: writes results/cpu-times.json (about 3x the suite's time)
     python scripts/cpu_times.py --notebooks 05 06
+    python scripts/cpu_times.py --alone-from build/executed   # alone: the first runs of `make test`
     python scripts/cpu_times.py --readme       # rewrite the README's "tiny CPU" column and its footnote
 
 Each notebook runs once in a fresh kernel (``scripts/full_run.py``'s ``run_notebook``), first
@@ -75,6 +76,20 @@ def measure(path: Path, environment: dict[str, str], executed: Path) -> dict[str
             "threads": threads_chosen(notebook)}
 
 
+def alone_from(executed: Path) -> dict[str, dict[str, Any]]:
+    """Alone rows from notebooks ``make test`` already ran (``build/executed``: its first, fresh-kernel runs)."""
+    import nbformat
+
+    rows = {}
+    for path in sorted(executed.glob("[0-9][0-9]_*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        seconds = notebook.metadata.get("course", {}).get("run_seconds")
+        if seconds is not None:
+            rows[path.stem] = {"status": "passed", "error": None, "seconds": round(float(seconds), 1),
+                               "threads": threads_chosen(notebook), "from": "make test"}
+    return rows
+
+
 def companion(paths: list[Path], environment: dict[str, str]) -> None:
     """Run these notebooks one after another, forever (killed by the measuring process)."""
     index = 0
@@ -143,13 +158,15 @@ def readme_footnote(data: dict | None) -> str:
     alone = sum(r["alone"]["seconds"] for r in rows)
     beside = sum(r["beside"]["seconds"] for r in rows if r.get("beside", {}).get("status") == "passed")
     threads = sorted({r[c]["threads"] for r in rows for c in ("alone", "beside") if r.get(c, {}).get("threads")})
+    source = (" (alone: the first, fresh-kernel run of each notebook in `make test`)"
+              if any(r["alone"].get("from") == "make test" for r in rows) else "")
     return (f"\\* `tiny × offline` on a {machine['cores']}-core {machine['cpu']} CPU (torch {machine['torch']}, "
-            f"{machine['blas']}), {machine['date'][:10]}, by `python scripts/cpu_times.py`: each notebook's wall time "
-            "in a fresh kernel, first alone on a quiet machine, then with another notebook running beside it "
-            f"(the range shown). All together: {format_seconds(alone)} alone, {format_seconds(beside)} beside another. "
-            f"The set-up chose {' or '.join(map(str, threads))} PyTorch thread(s) (one per core no other program "
-            "is busy on). A laptop's newer CPU is often faster than this server's share; expect about these "
-            "times, up to twice them on an older or busy machine.")
+            f"{machine['blas']}), {machine['date'][:10]}, by `python scripts/cpu_times.py`{source}: each notebook's "
+            "wall time in a fresh kernel, alone on a quiet machine – with another notebook running beside it. "
+            f"All together: {format_seconds(alone)} alone, {format_seconds(beside)} beside another. "
+            f"The set-up chose {' or '.join(map(str, threads))} PyTorch thread(s), one per core no other program "
+            "is busy on. Plan a lesson on the range: the low end when the machine does nothing else, the high "
+            "end when another heavy program runs; other CPUs differ, so time notebook 01 on yours once.")
 
 
 def render_readme(text: str, data: dict | None) -> str:
@@ -182,6 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--notebooks", nargs="+", metavar="NN", help="measure only these notebooks")
     parser.add_argument("--only", choices=("alone", "beside"), help="measure one condition only")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--alone-from", type=Path, metavar="DIR",
+                        help="take the alone times from notebooks `make test` ran (build/executed) instead of running them")
     parser.add_argument("--readme", action="store_true", help="only rewrite the README's 'tiny CPU' column")
     parser.add_argument("--companion", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -201,8 +220,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     data = load(args.out) or {"notebooks": {}}
     data["machine"] = machine_info()
+    if args.alone_from:
+        for stem, row in alone_from(args.alone_from).items():
+            data["notebooks"].setdefault(stem, {})["alone"] = row
     for condition in ("alone", "beside"):
-        if args.only and condition != args.only:
+        if args.only and condition != args.only or condition == "alone" and args.alone_from:
             continue
         second = None
         if condition == "beside":

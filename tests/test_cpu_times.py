@@ -60,3 +60,20 @@ def test_the_kernels_drop_the_callers_thread_settings():
 def test_render_refuses_a_readme_without_the_column():
     with pytest.raises(ValueError, match="'tiny CPU' column"):
         cpu_times.render_readme("# no table\n", None)
+
+
+def test_alone_rows_come_from_the_runs_make_test_saved(tmp_path):
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(cfg.summary())")])
+    notebook.cells[0].outputs = [nbformat.v4.new_output("stream", text="tiny scale, offline assets, cpu (2 CPU threads)\n")]
+    notebook.metadata["course"] = {"run_seconds": 95.71, "settings": "tiny × offline"}
+    nbformat.write(notebook, tmp_path / "04_mlm_vs_lm.ipynb")
+    nbformat.write(nbformat.v4.new_notebook(), tmp_path / "05_freezing.ipynb")  # never run: no row
+    rows = cpu_times.alone_from(tmp_path)
+    assert rows == {"04_mlm_vs_lm": {"status": "passed", "error": None, "seconds": 95.7, "threads": 2,
+                                     "from": "make test"}}
+
+
+def test_the_committed_readme_is_what_the_results_file_generates():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert readme == cpu_times.render_readme(readme, cpu_times.load(cpu_times.RESULTS)), \
+        "README.md's 'tiny CPU' column is stale: run `python scripts/cpu_times.py --readme`"
