@@ -37,7 +37,7 @@ import threading
 import time
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -199,26 +199,31 @@ def split_row(line: str) -> list[str]:
     return [c.strip() for c in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
 
 
-def render_readme(text: str, data: dict | None) -> str:
-    """The README with its "full GPU" column and footnote generated from ``data`` (the results file)."""
+def render_column(text: str, column: str, cell: Callable[[str], str], footnote: str, start: str, end: str) -> str:
+    """``text`` (the README) with the notebooks table's ``column`` rewritten row by row (``cell(stem)``) and the
+    block between the marker lines ``start`` and ``end`` replaced by ``footnote``, wrapped at 100 characters."""
     lines = text.split("\n")
-    header = next((i for i, l in enumerate(lines) if l.startswith("| # |") and "full GPU" in l), None)
+    header = next((i for i, l in enumerate(lines) if l.startswith("| # |") and column in l), None)
     if header is None:
-        raise ValueError("the README has no notebooks table with a 'full GPU' column ('| # | ... | full GPU |')")
-    column = next(i for i, cell in enumerate(split_row(lines[header])) if cell.startswith("full GPU"))
+        raise ValueError(f"the README has no notebooks table with a '{column}' column ('| # | ... | {column} |')")
+    index_of_column = next(i for i, name in enumerate(split_row(lines[header])) if name.startswith(column))
     index = header + 2
     while index < len(lines) and TABLE_ROW.match(lines[index]):
         cells = split_row(lines[index])
-        cells[column] = readme_cell(TABLE_ROW.match(lines[index])["stem"], data)
+        cells[index_of_column] = cell(TABLE_ROW.match(lines[index])["stem"])
         lines[index] = "| " + " | ".join(cells) + " |"
         index += 1
     text = "\n".join(lines)
-    footnote = textwrap.fill(readme_footnote(data), width=100, break_long_words=False, break_on_hyphens=False)
-    block = f"{FOOTNOTE_START}\n{footnote}\n{FOOTNOTE_END}"
-    if FOOTNOTE_START in text:
-        return re.sub(re.escape(FOOTNOTE_START) + r".*?" + re.escape(FOOTNOTE_END), lambda _: block, text,
-                      flags=re.DOTALL)
-    raise ValueError(f"the README has no footnote block for the 'full GPU' column (a line {FOOTNOTE_START!r})")
+    if start not in text:
+        raise ValueError(f"the README has no footnote block for the '{column}' column (a line {start!r})")
+    block = f"{start}\n{textwrap.fill(footnote, width=100, break_long_words=False, break_on_hyphens=False)}\n{end}"
+    return re.sub(re.escape(start) + r".*?" + re.escape(end), lambda _: block, text, flags=re.DOTALL)
+
+
+def render_readme(text: str, data: dict | None) -> str:
+    """The README with its "full GPU" column and footnote generated from ``data`` (the results file)."""
+    return render_column(text, "full GPU", lambda stem: readme_cell(stem, data), readme_footnote(data),
+                         FOOTNOTE_START, FOOTNOTE_END)
 
 
 def load(path: Path) -> dict | None:
