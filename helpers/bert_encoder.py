@@ -61,10 +61,10 @@ def _bert_config(config: Any) -> EncoderConfig:
     model_type = getattr(config, "model_type", type(config).__name__)
     if model_type != "bert":
         raise ArchitectureError(f"expected a BERT config (model_type 'bert'), got {model_type!r}; "
-                                f"these helpers copy BERT-architecture encoders such as cfg.encoder only.")
+                                f"these helpers copy BERT-architecture encoders such as cfg.models.encoder only.")
     if getattr(config, "is_decoder", False):
         raise ArchitectureError("this BERT is configured as a decoder (is_decoder=True); "
-                                "load it as an encoder, e.g. AutoModel.from_pretrained(cfg.encoder).")
+                                "load it as an encoder, e.g. AutoModel.from_pretrained(cfg.models.encoder).")
     if getattr(config, "position_embedding_type", "absolute") != "absolute":
         raise ArchitectureError(f"position_embedding_type={config.position_embedding_type!r} is not "
                                 f"supported; only BERT's learned absolute positions are.")
@@ -119,7 +119,7 @@ def _load(name_or_path: str) -> nn.Module:
     folder = Path(name_or_path).expanduser()
     if looks_local and not (folder / "config.json").is_file():
         raise AssetError(f"hf_model must be a model folder with a config.json, got {name_or_path!r}: pass "
-                         f"cfg.encoder, and if the offline asset is missing run `{PREPARE_COMMAND} encoder`.")
+                         f"cfg.models.encoder, and if the offline asset is missing run `{PREPARE_COMMAND} encoder`.")
     return AutoModel.from_pretrained(name_or_path, attn_implementation="eager").eval()
 
 

@@ -1,7 +1,7 @@
 """Looking inside a BERT encoder: attention weights, contextual word vectors, mean pooling.
 
 The functions take a model and tokenizer loaded the usual way
-(``AutoModel.from_pretrained(cfg.encoder, attn_implementation="eager")``) and
+(``AutoModel.from_pretrained(cfg.models.encoder, attn_implementation="eager")``) and
 return tensors with the shapes written next to them. Heads with a recognisable
 pattern (attending to [CLS], to [SEP], to the previous, next or same token) are
 found by measuring, for every (layer, head), how much attention lands on the

@@ -12,8 +12,9 @@
   code path (lengths, widths, batch sizes, Trainer arguments, settings-guarded asserts)
   runs on a CPU in minutes. Shapes are not capped; only how much is trained and scored.
 
-Notebooks call the real APIs (``AutoModel.from_pretrained(cfg.encoder)``); only
-identifiers and sizes come from here, from one table (``TABLE``).
+Notebooks call the real APIs (``AutoModel.from_pretrained(cfg.models.encoder)``); only
+identifiers and sizes come from here, grouped by topic (``cfg.qa.stride``) in
+``helpers.settings_groups``, whose tables hold every value.
 """
 from __future__ import annotations
 
@@ -28,159 +29,66 @@ from typing import Any, Callable, Mapping
 from urllib.parse import urlparse
 
 from .errors import SettingsError, install_friendly_errors
+from .settings_groups import (FIELD_DOCS, GROUPS, SMOKE_CAPS, Classification, Data, Finetuning, Inspection,
+                              Models, Practical, Pretraining, QuestionAnswering, Seq2Seq, Summarization,
+                              Translation, groups_for)
 from .validation import require_callable, require_number, require_str, require_strings
 
 SCALES = ("tiny", "full")
 SOURCES = ("hub", "offline")
 HUB_PROBE_TIMEOUT_S = 2.0
-
-# Identifiers per source and scale. An offline identifier "asset:NAME" is the folder
-# of a prepared asset, resolved when it is used (so a missing asset says how to
-# prepare it instead of failing inside from_pretrained).
-IDENTIFIERS: dict[tuple[str, str], dict[str, str]] = {
-    ("tiny", "hub"): {
-        # notebooks 07, 09: real seq2seq checkpoints; helpers.translation_data / summarization_data
-        "translation_model": "Helsinki-NLP/opus-mt-en-nl", "translation_data": "Helsinki-NLP/opus_books",
-        "summarization_model": "google-t5/t5-small", "summarization_data": "abisee/cnn_dailymail",
-        # the same checkpoint as the offline asset, so tiny runs match in both worlds
-        "encoder": "sentence-transformers/all-MiniLM-L6-v2",
-        "masked_lm": "google/bert_uncased_L-4_H-256_A-4",  # notebook 04: small public checkpoints
-        "causal_lm": "distilbert/distilgpt2",
-        "classification_data": "stanfordnlp/sst2",  # helpers.data.load_classification
-        "qa_data": "rajpurkar/squad",  # notebook 08: SQuAD v1.1 (helpers.qa_data.load_qa)
-    },
-    ("full", "hub"): {
-        # notebooks 07, 09: real seq2seq checkpoints; helpers.translation_data / summarization_data
-        "translation_model": "Helsinki-NLP/opus-mt-en-nl", "translation_data": "Helsinki-NLP/opus_books",
-        "summarization_model": "google-t5/t5-small", "summarization_data": "abisee/cnn_dailymail",
-        "encoder": "google-bert/bert-base-uncased",
-        "masked_lm": "google-bert/bert-base-uncased",  # notebook 04
-        "causal_lm": "openai-community/gpt2",
-        "classification_data": "stanfordnlp/sst2",
-        "qa_data": "rajpurkar/squad",  # notebook 08
-    },
-    ("tiny", "offline"): {
-        # notebooks 07, 09: no seq2seq weights offline (BERT2BERT warm start); Django catalogs, docstrings
-        "translation_model": None, "translation_data": "asset:django-locale",
-        "summarization_model": None, "summarization_data": "python-docstrings",
-        "encoder": "asset:encoder",
-        "masked_lm": None, "causal_lm": None,  # notebook 04: no MLM-head or causal-LM weights offline
-        "classification_data": "asset:spam-assassin",
-        "qa_data": "lee-news-qa",  # notebook 08: questions made from gensim's news articles (helpers.qa_data)
-    },
-    ("full", "offline"): {
-        # notebooks 07, 09: no seq2seq weights offline (BERT2BERT warm start); Django catalogs, docstrings
-        "translation_model": None, "translation_data": "asset:django-locale",
-        "summarization_model": None, "summarization_data": "python-docstrings",
-        "encoder": "asset:encoder",
-        "masked_lm": None, "causal_lm": None,  # notebook 04: no MLM-head or causal-LM weights offline
-        "classification_data": "asset:spam-assassin",
-        "qa_data": "lee-news-qa",  # notebook 08: questions made from gensim's news articles (helpers.qa_data)
-    },
-}
-
-# Sizes per scale: what a notebook trains and evaluates on.
-SIZES: dict[str, dict[str, int | float]] = {
-    "tiny": {"max_length": 128, "batch_size": 16, "train_examples": 512, "eval_examples": 128, "epochs": 1,
-             # seq2seq (notebooks 07, 09): decoder layers kept (0 = all), freeze encoder + embeddings, ...
-             "s2s_decoder_layers": 2, "s2s_freeze": 1, "s2s_batch_size": 8,
-             "s2s_warm_start_learning_rate": 5e-4, "s2s_pretrained_learning_rate": 5e-5,
-             # evaluation caps: above the offline splits' sizes (so offline runs use them whole), and
-             # small enough that tiny x hub (opus_books, CNN/DailyMail, SQuAD) stays a CPU-sized run
-             "mt_max_length": 24, "mt_steps": 150, "mt_eval_examples": 300,
-             "sum_max_source_length": 128, "sum_max_target_length": 24, "sum_steps": 100, "sum_eval_examples": 300,
-             # notebook 04: two tiny models pre-trained from scratch, then the encoder adapted
-             "pretrain_layers": 2, "pretrain_hidden": 64, "pretrain_heads": 4, "pretrain_context": 64,
-             "pretrain_batch_size": 16, "pretrain_steps": 900, "pretrain_vocab_size": 2048, "adapt_steps": 15,
-             "pretrain_mlm_probability": 0.3,  # notebook 04: masking rate while pre-training (BERT: 0.15)
-             # classification (notebooks 05, 06): tokens per text, train/validation/test examples, ...
-             "cls_max_length": 64, "cls_train_examples": 320, "cls_eval_examples": 600, "cls_test_examples": 0,
-             "cls_batch_size": 8, "cls_epochs": 1, "cls_learning_rate": 3e-4,
-             # notebook 06: one full fine-tuning run (train examples, tokens, ...), small demos
-             "ft_max_length": 128, "ft_train_examples": 800, "ft_batch_size": 16, "ft_epochs": 1,
-             "ft_learning_rate": 2e-4, "ft_demo_examples": 64, "ft_demo_epochs": 8,
-             # notebook 08: extractive QA (window tokens, overlap, questions trained on (0 = all), ...)
-             "qa_max_length": 192, "qa_stride": 64, "qa_train_examples": 1000, "qa_eval_examples": 500,
-             "qa_batch_size": 8, "qa_epochs": 1, "qa_learning_rate": 3e-4, "qa_freeze_layers": 3,
-             # notebook 10: tokens per email, train/validation/test emails, least examples seen per run, ...
-             "practical_max_length": 48, "practical_train_examples": 320, "practical_eval_examples": 192,
-             "practical_test_examples": 480, "practical_min_seen": 48, "practical_overfit_examples": 32,
-             "practical_overfit_epochs": 300, "practical_learning_rate": 2e-4},
-    "full": {"max_length": 256, "batch_size": 32, "train_examples": 0, "eval_examples": 0, "epochs": 3,
-             "s2s_decoder_layers": 0, "s2s_freeze": 0, "s2s_batch_size": 32,
-             "s2s_warm_start_learning_rate": 1e-4, "s2s_pretrained_learning_rate": 5e-5,
-             "mt_max_length": 128, "mt_steps": 3000, "mt_eval_examples": 0,
-             "sum_max_source_length": 512, "sum_max_target_length": 128, "sum_steps": 5000, "sum_eval_examples": 2000,
-             "pretrain_layers": 4, "pretrain_hidden": 256, "pretrain_heads": 4, "pretrain_context": 128,
-             "pretrain_batch_size": 64, "pretrain_steps": 4000, "pretrain_vocab_size": 8192, "adapt_steps": 200,
-             "pretrain_mlm_probability": 0.15,  # notebook 04: masking rate while pre-training (BERT: 0.15)
-             "cls_max_length": 128, "cls_train_examples": 0, "cls_eval_examples": 0, "cls_test_examples": 0,
-             "cls_batch_size": 32, "cls_epochs": 3, "cls_learning_rate": 2e-5,
-             "ft_max_length": 128, "ft_train_examples": 0, "ft_batch_size": 32, "ft_epochs": 3,
-             "ft_learning_rate": 2e-5, "ft_demo_examples": 512, "ft_demo_epochs": 8,
-             "qa_max_length": 384, "qa_stride": 128, "qa_train_examples": 0, "qa_eval_examples": 0,
-             "qa_batch_size": 12, "qa_epochs": 2, "qa_learning_rate": 3e-5, "qa_freeze_layers": 0,
-             "practical_max_length": 128, "practical_train_examples": 0, "practical_eval_examples": 0,
-             "practical_test_examples": 0, "practical_min_seen": 2000, "practical_overfit_examples": 256,
-             "practical_overfit_epochs": 300, "practical_learning_rate": 2e-5},
-}  # 0 examples: the whole split
-
-# TUTORIAL_SMOKE=1: how much a smoke run may train and score at most (0, "the whole split",
-# becomes the cap too). Everything that sets a shape (lengths, widths, layers, batch sizes)
-# keeps its full-scale value, so the smoke run exercises the full-scale code paths.
-SMOKE_CAPS: dict[str, int] = {
-    "train_examples": 64, "eval_examples": 64, "epochs": 1,
-    "mt_steps": 4, "mt_eval_examples": 16, "sum_steps": 2, "sum_eval_examples": 16,
-    "pretrain_steps": 3, "adapt_steps": 4,
-    "cls_train_examples": 64, "cls_eval_examples": 64, "cls_test_examples": 64, "cls_epochs": 1,
-    "ft_train_examples": 64, "ft_epochs": 1, "ft_demo_examples": 32, "ft_demo_epochs": 2,
-    "qa_train_examples": 48, "qa_eval_examples": 48, "qa_epochs": 1,
-    "practical_train_examples": 96, "practical_eval_examples": 64, "practical_test_examples": 64,
-    "practical_min_seen": 32, "practical_overfit_examples": 16, "practical_overfit_epochs": 8,
-}
 SMOKE_VARIABLE = "TUTORIAL_SMOKE"
 
-
-def _smoke_values(values: Mapping[str, Any]) -> dict[str, Any]:
-    """``values`` with every size in ``SMOKE_CAPS`` capped (0, the whole split, becomes the cap)."""
-    capped = dict(values)
-    for name, cap in SMOKE_CAPS.items():
-        capped[name] = cap if values[name] == 0 else min(values[name], cap)
-    return capped
-
-
-# The one table: identifiers and sizes for every scale x source combination.
-TABLE: dict[tuple[str, str], dict[str, Any]] = {
-    (scale, source): {**IDENTIFIERS[(scale, source)], **SIZES[scale]}
-    for scale in SCALES
-    for source in SOURCES
+# The flat names of the course's first release -> where each lives now (cfg.cls_max_length was
+# cfg.classification.max_length). Reading an old name still works, with a FutureWarning, for one release.
+_OLD_PREFIXES = {"pretrain_": "pretraining", "cls_": "classification", "ft_": "finetuning", "qa_": "qa",
+                 "s2s_": "seq2seq", "mt_": "translation", "sum_": "summarization", "practical_": "practical"}
+OLD_NAMES: dict[str, str] = {
+    "encoder": "models.encoder", "masked_lm": "models.masked_lm", "causal_lm": "models.causal_lm",
+    "translation_model": "models.translation", "summarization_model": "models.summarization",
+    "classification_data": "data.classification", "qa_data": "data.qa", "translation_data": "data.translation",
+    "summarization_data": "data.summarization", "max_length": "inspection.max_length",
+    "adapt_steps": "pretraining.adapt_steps",
+    **{prefix + f.name: f"{topic}.{f.name}" for prefix, topic in _OLD_PREFIXES.items()
+       for f in dataclasses.fields(GROUPS[topic]) if f.name != "adapt_steps"},
 }
 
 
 @dataclass(frozen=True)
 class Settings:
-    """What a notebook needs to know about where and how big it runs."""
+    """Where and how big a notebook runs: ``scale``, ``source``, ``device``, and one group of settings per topic.
+
+    ``cfg.models.encoder``, ``cfg.data.classification``, ``cfg.qa.stride``, ``cfg.pretraining.steps``...:
+    each group is a frozen dataclass whose fields say what they are (``helpers.settings_groups``).
+    """
 
     scale: str
     source: str
     device: str
-    values: Mapping[str, Any] = field(repr=False)
+    models: Models = field(repr=False)
+    data: Data = field(repr=False)
+    inspection: Inspection = field(repr=False)
+    pretraining: Pretraining = field(repr=False)
+    classification: Classification = field(repr=False)
+    finetuning: Finetuning = field(repr=False)
+    qa: QuestionAnswering = field(repr=False)
+    seq2seq: Seq2Seq = field(repr=False)
+    translation: Translation = field(repr=False)
+    summarization: Summarization = field(repr=False)
+    practical: Practical = field(repr=False)
     smoke: bool = False  # TUTORIAL_SMOKE=1: sizes capped by SMOKE_CAPS (a code-path check, not a result)
     threads: int | None = None  # PyTorch CPU threads settings() chose (helpers.device.set_cpu_threads)
 
     def __getattr__(self, name: str) -> Any:
-        # Called only for names that are not fields: look them up in the table.
-        values = self.__dict__.get("values", {})
-        if name not in values:
-            raise AttributeError(
-                f"settings have no {name!r}; known names: {', '.join(sorted(values))}"
-            )
-        value = values[name]
-        if isinstance(value, str) and value.startswith("asset:"):
-            from . import assets  # imported here so `python -m helpers.assets` runs cleanly
-
-            return str(assets.path(value.removeprefix("asset:")))
-        return value
+        # Called only for names that are not fields: the flat names of the first release, or a typo.
+        if name.startswith("__") or name not in OLD_NAMES:
+            topics = ", ".join(GROUPS)
+            raise AttributeError(f"settings have no {name!r}; they have scale, source, device, smoke, threads "
+                                 f"and one group per topic: {topics} (e.g. cfg.qa.stride)")
+        topic, field_name = OLD_NAMES[name].split(".")
+        warnings.warn(f"cfg.{name} is cfg.{topic}.{field_name} now; the old name goes in the next release",
+                      FutureWarning, stacklevel=2)
+        return getattr(getattr(self, topic), field_name)
 
     @property
     def offline(self) -> bool:
@@ -256,9 +164,8 @@ def resolve(
         hub_offline = environ.get("HF_HUB_OFFLINE", "").strip().lower() in {"1", "true", "yes", "on"}
         source = "offline" if hub_offline or not probe_hub() else "hub"
     smoke = _flag(environ, SMOKE_VARIABLE)
-    values = TABLE[(scale, source)]
-    return Settings(scale=scale, source=source, device=device, values=_smoke_values(values) if smoke else values,
-                    smoke=smoke)
+    return Settings(scale=scale, source=source, device=device, smoke=smoke,
+                    **groups_for(scale, source, smoke))  # type: ignore[arg-type]
 
 
 @functools.cache
@@ -286,11 +193,16 @@ def settings() -> Settings:
 
 
 def table_markdown() -> str:
-    """The settings table as Markdown, for a notebook or the README."""
-    names = list(TABLE[("tiny", "hub")])
-    header = "| name | " + " | ".join(f"{scale} × {source}" for scale, source in TABLE) + " |"
-    rule = "|---" * (len(TABLE) + 1) + "|"
-    rows = [f"| {name} | " + " | ".join(f"`{TABLE[key][name]}`" for key in TABLE) + " |" for name in names]
+    """The settings table as Markdown (one row per ``topic.field``, one column per scale x source)."""
+    combinations = [(scale, source) for scale in SCALES for source in SOURCES]
+    tables = {key: groups_for(*key) for key in combinations}
+    header = "| setting | " + " | ".join(f"{scale} × {source}" for scale, source in combinations) + " | what it is |"
+    rule = "|---" * (len(combinations) + 2) + "|"
+    rows = []
+    for name, what in FIELD_DOCS.items():
+        topic, field_name = name.split(".")
+        values = " | ".join(f"`{tables[key][topic].raw(field_name)}`" for key in combinations)
+        rows.append(f"| {name} | {values} | {what} |")
     return "\n".join([header, rule, *rows])
 
 

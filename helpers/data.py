@@ -5,11 +5,11 @@ Both sources become a ``datasets.DatasetDict`` with the splits ``train``,
 ``label`` (a ``ClassLabel``), so the same tokenization and training code serves both::
 
     from helpers.data import load_classification, subsample
-    data = load_classification(cfg.classification_data)   # DatasetDict
+    data = load_classification(cfg.data.classification)   # DatasetDict
     data["train"].features["label"].names                  # ['ham', 'spam'] offline
     small = subsample(data["train"], 320, seed=0)          # stratified, fixed
 
-* **Offline** (``cfg.classification_data`` is the prepared ``spam-assassin`` folder):
+* **Offline** (``cfg.data.classification`` is the prepared ``spam-assassin`` folder):
   each email is parsed with Python's ``email`` package into *subject + body text*
   (headers dropped, quoted-printable/base64 decoded, HTML tags removed crudely);
   label 1 = spam (``spam-1``, ``spam-2``), 0 = ham (``easy-ham-*``, ``hard-ham-1``).

@@ -5,10 +5,10 @@ Both sources become a ``datasets.DatasetDict`` with the splits ``train``,
 ``{"en": ..., "<xx>": ...}``, so the same preprocessing serves both::
 
     from helpers.translation_data import load_translation
-    data = load_translation(cfg.translation_data, "nl")   # DatasetDict
+    data = load_translation(cfg.data.translation, "nl")   # DatasetDict
     data["train"][0]["translation"]                        # {'en': 'Save', 'nl': 'Opslaan'}
 
-* **Offline** (``cfg.translation_data`` is the prepared ``django-locale`` folder):
+* **Offline** (``cfg.data.translation`` is the prepared ``django-locale`` folder):
   every ``django.po`` catalog of the target language is read with ``polib``. An
   entry is kept only if it is a real, finished translation: not obsolete, not
   marked ``fuzzy``, not a plural form, not empty, without HTML or line breaks.

@@ -10,7 +10,7 @@ with ``accelerate`` so that one file runs everywhere::
 
 Mixed precision comes from the accelerate config (``accelerate config``) or from
 ``--mixed_precision bf16`` on the launch line. Model and data default to the course
-settings (``helpers.settings()``: ``cfg.encoder``, ``cfg.classification_data``).
+settings (``helpers.settings()``: ``cfg.models.encoder``, ``cfg.data.classification``).
 
 The learning-rate schedule with several processes. ``--batch-size`` is per process, so N
 processes take N batches per optimizer step and an epoch has N times fewer optimizer steps;
@@ -42,8 +42,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from anywher
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--model", default=None, help="model id or folder (default: cfg.encoder)")
-    parser.add_argument("--data", default=None, help="data id or folder (default: cfg.classification_data)")
+    parser.add_argument("--model", default=None, help="model id or folder (default: cfg.models.encoder)")
+    parser.add_argument("--data", default=None, help="data id or folder (default: cfg.data.classification)")
     parser.add_argument("--max-length", type=int, default=128, help="tokens kept per text")
     parser.add_argument("--train-examples", type=int, default=0, help="stratified subset of train (0: all)")
     parser.add_argument("--eval-examples", type=int, default=0, help="subset of validation (0: all)")
@@ -114,7 +114,7 @@ def main(argv: list[str] | None = None) -> int:
     accelerator = Accelerator(gradient_accumulation_steps=args.gradient_accumulation_steps)
     set_seed(args.seed)
     cfg = settings()
-    model_id, data_id = args.model or cfg.encoder, args.data or cfg.classification_data
+    model_id, data_id = args.model or cfg.models.encoder, args.data or cfg.data.classification
     with accelerator.main_process_first():  # one process parses and caches the data, the others reuse it
         data = load_classification(data_id)
     names = data["train"].features["label"].names

@@ -20,6 +20,7 @@ from tiny_models import tiny_bert
 from helpers import (assets, attention, bert_encoder, bert_inspect, bertviz_offline, checkpoints, checks,
                      classification, config, data, device, encoder, freezing, results, seq2seq, seq2seq_metrics,
                      summarization_data, training, translation_data, validation, viz)
+from helpers import settings_groups
 from helpers.errors import AssetError
 
 T = torch.ones(2, 3)
@@ -84,6 +85,8 @@ CASES = [
     bad(config.resolve, "range", "device", {}, ""),
     bad(config.versions, "type", "packages", 5),
     bad(config.versions, "range", "packages", ()),
+    bad(settings_groups.groups_for, "type", "scale", 1, "hub"),
+    bad(settings_groups.groups_for, "range", "scale", "huge", "hub"),
     # --- device ---
     bad(device.pick_precision, "type", "device", 42),
     bad(device.pick_precision, "range", "device", "quantum"),
@@ -419,6 +422,9 @@ NOT_APPLICABLE: dict[str, dict[str, str]] = {
     "config.resolve": {"shape": "takes a mapping of strings and a device name"},
     "config.table_markdown": _NO_ARGUMENTS,
     "config.versions": {"shape": "a tuple of package names of any length is valid; empty is the range case"},
+    "settings_groups.groups_for": {"shape": "takes two names and a flag"},
+    "settings_groups.Group": {kind: "a base class without arguments; its groups are made from the module's own table"
+                              for kind in ("type", "shape", "range")},
     "device.pick_device": _NO_ARGUMENTS,
     "device.pick_precision": {"shape": "takes a device name"},
     "device.trainer_precision_args": {"shape": "takes a device name"},

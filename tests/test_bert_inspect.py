@@ -20,8 +20,8 @@ def encoder():
 
     from helpers import settings
 
-    tokenizer = AutoTokenizer.from_pretrained(settings().encoder)
-    model = AutoModel.from_pretrained(settings().encoder, attn_implementation="eager").eval()
+    tokenizer = AutoTokenizer.from_pretrained(settings().models.encoder)
+    model = AutoModel.from_pretrained(settings().models.encoder, attn_implementation="eager").eval()
     return tokenizer, model
 
 
@@ -52,7 +52,7 @@ def test_sdpa_model_gives_a_one_sentence_error(encoder):
     from helpers import settings
 
     tokenizer, _ = encoder
-    sdpa = AutoModel.from_pretrained(settings().encoder)  # transformers' default kernel
+    sdpa = AutoModel.from_pretrained(settings().models.encoder)  # transformers' default kernel
     assert bi.attention_implementation(sdpa) != "eager"
     assert sdpa(**tokenizer("Hi there.", return_tensors="pt"), output_attentions=True).attentions in ((), None)
     with pytest.raises(bi.EagerAttentionError, match='attn_implementation="eager"') as raised:

@@ -47,8 +47,8 @@ def page() -> tuple[Path, int, int, int]:
     from helpers.bert_inspect import get_attentions
     from helpers import settings
 
-    tokenizer = AutoTokenizer.from_pretrained(settings().encoder)
-    model = AutoModel.from_pretrained(settings().encoder, attn_implementation="eager")
+    tokenizer = AutoTokenizer.from_pretrained(settings().models.encoder)
+    model = AutoModel.from_pretrained(settings().models.encoder, attn_implementation="eager")
     inputs = tokenizer(SENTENCE, return_tensors="pt")
     tokens = tokenizer.convert_ids_to_tokens(inputs["input_ids"][0])
     attentions = get_attentions(model, inputs)  # L x (1, H, T, T)

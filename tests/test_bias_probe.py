@@ -56,8 +56,8 @@ def test_a_clearly_separated_pair_is_significant():
 def test_word_embeddings_use_the_template():
     from helpers import settings
     cfg = settings()
-    tokenizer = AutoTokenizer.from_pretrained(cfg.encoder)
-    model = AutoModel.from_pretrained(cfg.encoder)
+    tokenizer = AutoTokenizer.from_pretrained(cfg.models.encoder)
+    model = AutoModel.from_pretrained(cfg.models.encoder)
     plain = word_embeddings(model, tokenizer, ["nurse", "pilot"])
     in_sentence = word_embeddings(model, tokenizer, ["nurse", "pilot"], template="This is a {}.")
     assert plain.shape == in_sentence.shape == (2, model.config.hidden_size)

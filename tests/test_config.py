@@ -1,4 +1,5 @@
 """The settings (scale x source) in helpers/config.py: resolved from the environment and hardware, one table, clear errors."""
+import dataclasses
 import socket
 import threading
 import time
@@ -7,7 +8,8 @@ import pytest
 
 from helpers import config as settings_module
 from helpers.errors import AssetError, SettingsError
-from helpers.config import SCALES, SOURCES, TABLE, hub_reachable, resolve, table_markdown
+from helpers.config import OLD_NAMES, SCALES, SOURCES, hub_reachable, resolve, table_markdown
+from helpers.settings_groups import FIELD_DOCS, GROUPS, HUB_MODELS, SIZES, Group, groups_for
 
 
 def never_called() -> bool:
@@ -46,23 +48,64 @@ def test_unknown_values_list_the_valid_ones(variable, value, valid):
         resolve({variable: value}, "cpu", probe_hub=lambda: False)
 
 
-def test_table_has_every_combination_with_the_same_names():
-    assert set(TABLE) == {(scale, source) for scale in SCALES for source in SOURCES}
-    names = {key: set(values) for key, values in TABLE.items()}
-    assert len({frozenset(v) for v in names.values()}) == 1
-    assert "| encoder |" in table_markdown()
+def test_every_combination_has_every_topic_and_field():
+    for scale in SCALES:
+        for source in SOURCES:
+            found = groups_for(scale, source)
+            assert list(found) == list(GROUPS)
+            assert all(type(found[topic]) is GROUPS[topic] for topic in GROUPS)
+    markdown = table_markdown()
+    assert markdown.count("\n") == len(FIELD_DOCS) + 1  # header, rule, one row per field
+    for name, what in FIELD_DOCS.items():
+        assert f"| {name} |" in markdown and what in markdown
+
+
+def test_every_field_says_what_it_is_and_the_two_scales_agree_on_types():
+    assert all(len(what.split()) >= 3 for what in FIELD_DOCS.values()), "a field's doc is a phrase, not a word"
+    for topic, tiny in SIZES["tiny"].items():
+        full = SIZES["full"][topic]
+        for field in dataclasses.fields(tiny):
+            assert type(tiny.raw(field.name)) is type(full.raw(field.name)), f"{topic}.{field.name}"
 
 
 def test_summary_and_values():
     cfg = resolve({"TUTORIAL_SCALE": "tiny", "TUTORIAL_SOURCE": "hub"}, "cpu")
     assert cfg.summary() == "tiny scale, Hugging Face Hub, cpu"
-    assert cfg.encoder == "sentence-transformers/all-MiniLM-L6-v2"
-    assert cfg.batch_size == TABLE[("tiny", "hub")]["batch_size"]
-    with pytest.raises(AttributeError, match="settings have no 'nonsense'; known names: .*encoder"):
+    assert cfg.models.encoder == "sentence-transformers/all-MiniLM-L6-v2" == HUB_MODELS["tiny"].encoder
+    assert (cfg.qa.max_length, cfg.qa.stride) == (192, 64) and cfg.data.qa == "rajpurkar/squad"
+    with pytest.raises(AttributeError, match="settings have no 'nonsense'; .*models, data, .*e.g. cfg.qa.stride"):
         cfg.nonsense
+    with pytest.raises(AttributeError, match="the qa settings have no 'strid'; did you mean 'stride'"):
+        cfg.qa.strid
     full = resolve({"TUTORIAL_SCALE": "full", "TUTORIAL_SOURCE": "hub"}, "cuda")
-    assert full.encoder == "google-bert/bert-base-uncased"
+    assert full.models.encoder == "google-bert/bert-base-uncased"
     assert full.summary() == "full scale, Hugging Face Hub, cuda"
+
+
+def test_groups_are_frozen():
+    cfg = resolve({"TUTORIAL_SOURCE": "offline"}, "cpu")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        cfg.qa.stride = 1
+
+
+@pytest.mark.parametrize("old", sorted(OLD_NAMES))
+def test_the_first_release_flat_names_still_read_with_a_warning(old):
+    cfg = resolve({"TUTORIAL_SCALE": "full", "TUTORIAL_SOURCE": "hub"}, "cuda")
+    topic, name = OLD_NAMES[old].split(".")
+    with pytest.warns(FutureWarning, match=f"cfg.{old} is cfg.{topic}.{name} now"):
+        value = getattr(cfg, old)
+    assert value == getattr(getattr(cfg, topic), name)
+
+
+def test_the_first_release_values_are_kept():
+    """A few values of the flat table this replaced, read through the new groups (the rename moved no value)."""
+    tiny, full = (resolve({"TUTORIAL_SCALE": scale, "TUTORIAL_SOURCE": "offline"}, "cpu") for scale in ("tiny", "full"))
+    assert (tiny.classification.max_length, tiny.classification.eval_examples, tiny.finetuning.train_examples) == (64, 600, 800)
+    assert (tiny.pretraining.steps, tiny.pretraining.mlm_probability, full.pretraining.mlm_probability) == (900, 0.3, 0.15)
+    assert (tiny.seq2seq.freeze, full.seq2seq.freeze, tiny.translation.steps, full.summarization.eval_examples) == (True, False, 150, 2000)
+    assert (tiny.practical.test_examples, full.qa.batch_size, tiny.inspection.max_length) == (480, 12, 128)
+    assert tiny.models.raw("encoder") == full.models.raw("encoder") == "asset:encoder"
+    assert tiny.data.raw("classification") == "asset:spam-assassin" and tiny.models.masked_lm is None
 
 
 def test_offline_encoder_is_the_prepared_asset(tmp_path, monkeypatch):
@@ -70,7 +113,9 @@ def test_offline_encoder_is_the_prepared_asset(tmp_path, monkeypatch):
     assert cfg.summary() == "tiny scale, offline assets, cpu"
     monkeypatch.setenv("TUTORIAL_ASSETS_DIR", str(tmp_path))  # an empty cache
     with pytest.raises(AssetError, match=r"Run `python -m helpers.assets prepare encoder`"):
-        cfg.encoder
+        cfg.models.encoder
+    assert "encoder='asset:encoder'" in repr(cfg.models)  # printing the settings never needs the asset
+    assert cfg.models == groups_for("tiny", "offline")["models"] and isinstance(cfg.models, Group)
 
 
 def test_settings_are_resolved_once(monkeypatch):
@@ -130,14 +175,19 @@ def test_smoke_caps_what_is_trained_and_scored_but_no_shape():
     smoke = resolve({"TUTORIAL_SCALE": "full", "TUTORIAL_SOURCE": "offline", "TUTORIAL_SMOKE": "1"}, "cpu")
     assert not full.smoke and smoke.smoke and smoke.scale == "full"
     assert "smoke run" in smoke.summary() and "smoke" not in full.summary()
-    for name, cap in settings_module.SMOKE_CAPS.items():
-        assert 0 < smoke.values[name] <= cap, name                    # 0 (the whole split) is capped too
-        assert full.values[name] == 0 or smoke.values[name] <= full.values[name], name
-    assert full.train_examples == 0 and smoke.train_examples == settings_module.SMOKE_CAPS["train_examples"]
-    assert full.pretrain_steps > smoke.pretrain_steps
-    uncapped = set(full.values) - set(settings_module.SMOKE_CAPS)
-    assert {"max_length", "qa_max_length", "pretrain_hidden", "batch_size"} <= uncapped
-    assert all(smoke.values[name] == full.values[name] for name in uncapped)  # shapes stay full-scale
+    for topic, caps in settings_module.SMOKE_CAPS.items():
+        for name, cap in caps.items():
+            capped, whole = getattr(smoke, topic).raw(name), getattr(full, topic).raw(name)
+            assert 0 < capped <= cap, f"{topic}.{name}"                  # 0 (the whole split) is capped too
+            assert whole == 0 or capped <= whole, f"{topic}.{name}"
+    assert full.classification.train_examples == 0
+    assert smoke.classification.train_examples == settings_module.SMOKE_CAPS["classification"]["train_examples"]
+    assert full.pretraining.steps > smoke.pretraining.steps
+    uncapped = [(topic, f.name) for topic in GROUPS for f in dataclasses.fields(GROUPS[topic])
+                if f.name not in settings_module.SMOKE_CAPS.get(topic, {})]
+    assert {("inspection", "max_length"), ("qa", "max_length"), ("pretraining", "hidden"),
+            ("finetuning", "batch_size")} <= set(uncapped)
+    assert all(getattr(smoke, t).raw(n) == getattr(full, t).raw(n) for t, n in uncapped)  # shapes stay full-scale
 
 
 @pytest.mark.parametrize("value,expected", [("0", False), ("", False), ("off", False), ("1", True), (" yes ", True)])

@@ -41,7 +41,7 @@ def namespace():
     train = blocks(256, seed=0)
     held_out = list(itertools.islice(pretraining.mlm_batches(blocks(32, seed=1), 16, SPECIAL, MASK, VOCAB, seed=1), 2))
     targets = torch.cat([b.inputs["labels"][b.inputs["labels"] != -100] for b in held_out])
-    cfg = SimpleNamespace(pretrain_mlm_probability=0.3, smoke=False)
+    cfg = SimpleNamespace(pretraining=SimpleNamespace(mlm_probability=0.3), smoke=False)
 
     def stream():
         return pretraining.mlm_batches(train, 16, SPECIAL, MASK, VOCAB, seed=0, mlm_probability=0.3)

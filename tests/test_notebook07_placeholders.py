@@ -49,8 +49,10 @@ def notebook_function(checkpoint: str, eval_examples: int, trainers: list):
         trainers.append(trainer)
         return trainer
 
-    namespace = {"cfg": SimpleNamespace(encoder=checkpoint, scale="tiny", s2s_freeze=1, s2s_batch_size=4,
-                                        mt_eval_examples=eval_examples),
+    cfg = SimpleNamespace(models=SimpleNamespace(encoder=checkpoint), scale="tiny",
+                          seq2seq=SimpleNamespace(freeze=True, batch_size=4),
+                          translation=SimpleNamespace(eval_examples=eval_examples))
+    namespace = {"cfg": cfg,
                  "decoder_layers": 1, "tokenizer": tokenizer, "START": tokenizer.cls_token_id, "MAX_LEN": 8,
                  "TARGET": "nl", "columns": ("input_ids", "attention_mask", "labels"), "learning_rate": 1e-3,
                  "device": torch.device("cpu"), "decode_settings": dict(max_source_length=8, max_new_tokens=4),

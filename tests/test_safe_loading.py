@@ -143,7 +143,7 @@ def test_safe_code_and_warning_prose_pass():
     good = ("state = torch.load(path / STATE, map_location='cpu',\n                   weights_only=True)\n"
             "torch.save({'optimizer': optimizer.state_dict(), 'rng': rng_state()}, path)\n"
             "login()  # reads HF_TOKEN from the environment, prints nothing\n"
-            "tokenizer = AutoTokenizer.from_pretrained(cfg.encoder)\n")
+            "tokenizer = AutoTokenizer.from_pretrained(cfg.models.encoder)\n")
     assert scan_code(good) == []
     assert scan_prose("Never pass `trust_remote_code=True` to a checkpoint you have not read.") == []
     assert scan_prose("Pass `trust_remote_code=True` to load it.") != []

@@ -137,7 +137,7 @@ def run_data_cells(tmp_path: Path, monkeypatch) -> dict:
     exec(compile(code_cells()[0], str(NOTEBOOK), "exec"), scope)  # the set-up cell: imports, settings, device
     scope.update(cfg=resolve({"TUTORIAL_SCALE": "tiny", "TUTORIAL_SOURCE": "hub"}, "cpu"),
                  load_seq2seq=load_seq2seq, mean_words=counting_mean_words, device=torch.device("cpu"))
-    markers = ["load_summarization(cfg.summarization_data)", "cap_splits(data,", "documents, references =",
+    markers = ["load_summarization(cfg.data.summarization)", "cap_splits(data,", "documents, references =",
                "def preprocess("]
     found = [source for source in code_cells() if any(m in source for m in markers)]
     assert len(found) >= 3, "notebook 09 no longer loads, cuts and tokenizes its data in the expected cells"
@@ -170,8 +170,8 @@ def test_the_stand_in_has_cnn_dailymails_layout(tmp_path, monkeypatch):
 
 def test_tiny_hub_tokenizes_only_the_rows_it_uses(hub_run):
     cfg, tokenizer = hub_run["cfg"], hub_run["tokenizer_counts"]
-    train_pairs, evaluated = cfg.sum_steps * cfg.s2s_batch_size, cfg.sum_eval_examples  # 800, 300
-    assert hub_run["loaded"] == [cfg.summarization_model]  # the t5-small path: a seq2seq checkpoint
+    train_pairs, evaluated = cfg.summarization.steps * cfg.seq2seq.batch_size, cfg.summarization.eval_examples  # 800, 300
+    assert hub_run["loaded"] == [cfg.models.summarization]  # the t5-small path: a seq2seq checkpoint
     assert {name: len(split) for name, split in hub_run["encoded"].items()} == {
         "train": train_pairs, "validation": evaluated, "test": evaluated}
     # each pair tokenized once: ROWS x 3 = 15,000 before the cut was made before map

@@ -21,7 +21,7 @@ def _tokenizer() -> Any:
 
     from .. import settings
 
-    return AutoTokenizer.from_pretrained(settings().encoder)
+    return AutoTokenizer.from_pretrained(settings().models.encoder)
 
 
 # --- 03.1: encode a sentence pair by hand -------------------------------------------------
