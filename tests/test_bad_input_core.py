@@ -20,7 +20,7 @@ from tiny_models import tiny_bert
 from helpers import (assets, attention, bert_encoder, bert_inspect, bertviz_offline, checkpoints, checks,
                      classification, config, data, device, encoder, freezing, results, seq2seq, seq2seq_metrics,
                      summarization_data, training, translation_data, validation, viz)
-from helpers import settings_groups
+from helpers import settings_groups, setup
 from helpers.errors import AssetError
 
 T = torch.ones(2, 3)
@@ -87,6 +87,9 @@ CASES = [
     bad(config.versions, "range", "packages", ()),
     bad(settings_groups.groups_for, "type", "scale", 1, "hub"),
     bad(settings_groups.groups_for, "range", "scale", "huge", "hub"),
+    bad(setup.setup_notebook, "type", "seed", "0"),
+    bad(setup.setup_notebook, "range", "seed", -1),
+    bad(setup.setup_notebook, "range", "packages", 0, ()),
     # --- device ---
     bad(device.pick_precision, "type", "device", 42),
     bad(device.pick_precision, "range", "device", "quantum"),
@@ -423,6 +426,9 @@ NOT_APPLICABLE: dict[str, dict[str, str]] = {
     "config.table_markdown": _NO_ARGUMENTS,
     "config.versions": {"shape": "a tuple of package names of any length is valid; empty is the range case"},
     "settings_groups.groups_for": {"shape": "takes two names and a flag"},
+    "setup.setup_notebook": {"shape": "takes a seed, package names and a flag"},
+    "setup.use_plot_style": _NO_ARGUMENTS,
+    "setup.quiet_transformers": _NO_ARGUMENTS,
     "settings_groups.Group": {kind: "a base class without arguments; its groups are made from the module's own table"
                               for kind in ("type", "shape", "range")},
     "device.pick_device": _NO_ARGUMENTS,

@@ -26,8 +26,11 @@ def test_follows_the_template(path):
     sources = ["".join(c["source"]) for c in cells]
     assert cells[0]["cell_type"] == "markdown" and sources[0].startswith("# "), "starts with a title"
     first_code = next(s for c, s in zip(cells, sources) if c["cell_type"] == "code")
-    assert first_code.startswith("# NBVAL_IGNORE_OUTPUT") and "settings()" in first_code and "seed_everything(" in first_code
-    assert sum("seed_everything(" in s for s in sources) == 1, "seeds are set once per notebook"
+    assert first_code.startswith("# NBVAL_IGNORE_OUTPUT") and "cfg, device = setup_notebook(seed=" in first_code
+    for chore in ("seed_everything(", "pick_device()", "settings()", "set_verbosity_error()", "print(versions("):
+        assert chore not in first_code, f"the set-up cell repeats {chore}: setup_notebook does it"
+    assert sum(s.count("setup_notebook(") + s.count("seed_everything(") for s in sources) == 1, \
+        "seeds are set once per notebook"
     prefix = path.name[:2]
     exercise_ids = set(re.findall(rf'checks\.check\("({prefix}\.\d+)"', "\n".join(sources)))
     assert len(exercise_ids) >= 2, "at least two exercises with automatic checks"
