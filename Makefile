@@ -20,7 +20,7 @@ RUNS ?= 3
 TEST_ENV := TUTORIAL_SCALE=tiny TUTORIAL_SOURCE=offline HF_HUB_OFFLINE=1 HF_DATASETS_OFFLINE=1 \
 	MPLBACKEND=Agg PYTHONPATH=$(CURDIR)/tests/netguard$(if $(PYTHONPATH),:$(PYTHONPATH)) TUTORIAL_NETWORK_GUARD=1
 # `make full-smoke`: the notebooks at full scale with the offline assets, examples/steps/epochs capped
-# (helpers.settings_groups.SMOKE_CAPS) so that every full-scale code path runs on a CPU in minutes
+# (helpers.course.settings_groups.SMOKE_CAPS) so that every full-scale code path runs on a CPU in minutes
 SMOKE_ENV := $(subst TUTORIAL_SCALE=tiny,TUTORIAL_SCALE=full TUTORIAL_SMOKE=1,$(TEST_ENV))
 SMOKE_EXECUTED := build/full-smoke
 # Notebook kernels draw their plots inline (so a broken plot fails, and the site shows them). Each
@@ -61,7 +61,7 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 assets: $(STAMP)
-	@$(call timed,assets,$(PY) -m helpers.assets prepare)
+	@$(call timed,assets,$(PY) -m helpers.course.assets prepare)
 
 lab: assets
 	$(VENV)/bin/jupyter lab --ServerApp.root_dir=notebooks $(LAB_ROOT) $(LAB_ARGS)

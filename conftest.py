@@ -27,7 +27,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
 
-from helpers.results import MACHINE_UNITS, MIME_TYPE as RESULT_MIME  # noqa: E402  (the reported results' JSON type)
+from helpers.course.results import MACHINE_UNITS, MIME_TYPE as RESULT_MIME  # noqa: E402  (the reported results' JSON type)
 
 _notebook_seconds: dict[str, float] = defaultdict(float)
 _started = time.perf_counter()

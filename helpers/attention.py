@@ -16,8 +16,8 @@ import math
 import torch
 from torch import Tensor, nn
 
-from .errors import ShapeError
-from .validation import require_bool, require_int, require_number, require_tensor
+from .course.errors import ShapeError
+from .course.validation import require_bool, require_int, require_number, require_tensor
 
 
 def _shape(tensor: Tensor) -> tuple[int, ...]:

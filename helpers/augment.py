@@ -58,7 +58,7 @@ def augment_with_token_dropout(dataset: Any, p: float, copies: int = 1, seed: in
                 out[column] = [1 if column == "attention_mask" else 0] * len(ids)
         return out
 
-    from .data import _quietly
+    from .data.classification import _quietly
 
     parts = [dataset] + [_quietly(lambda c=c: dataset.map(noisy, with_indices=True, fn_kwargs={"copy": c + 1}))
                          for c in range(copies)]

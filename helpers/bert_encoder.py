@@ -14,10 +14,10 @@ from typing import Any
 import torch
 from torch import nn
 
-from .assets import PREPARE_COMMAND
+from .course.assets import PREPARE_COMMAND
 from .encoder import ACTIVATIONS, Encoder, EncoderConfig, EncoderLayer
-from .errors import ArchitectureError, AssetError, ShapeError
-from .validation import require_bool, require_module
+from .course.errors import ArchitectureError, AssetError, ShapeError
+from .course.validation import require_bool, require_module
 
 
 # Where each of our sub-modules finds its weights in transformers' BertLayer / BertEmbeddings.

@@ -17,8 +17,8 @@ from typing import Any, Mapping, Sequence
 
 import torch
 
-from .errors import ShapeError, TutorialError
-from .validation import (require_callable, require_dataset, require_int, require_model, require_number,
+from .course.errors import ShapeError, TutorialError
+from .course.validation import (require_callable, require_dataset, require_int, require_model, require_number,
                          require_sequence, require_str, require_strings, require_tensor)
 from .viz import as_layers_heads
 

@@ -28,11 +28,11 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from . import assets
-from .validation import require_bool, require_int, require_str, require_strings
+from .course import assets
+from .course.validation import require_bool, require_int, require_str, require_strings
 from .viz import as_layers_heads, plot_attention
 
-# d3 and jQuery are offline assets (helpers/assets.py), inlined into every view.
+# d3 and jQuery are offline assets (helpers/course/assets.py), inlined into every view.
 LIBRARY_FILES = {"d3": "dist/d3.min.js", "jquery": "dist/jquery.min.js"}
 DECIMALS = 4  # attention weights are rounded to this many decimals in the page
 

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .validation import require_module, require_path
+from .course.validation import require_module, require_path
 
 WEIGHTS, STATE, HISTORY = "model.safetensors", "state.pt", "history.json"
 _EPOCH_DIR = re.compile(r"^epoch-(\d+)$")

@@ -18,7 +18,7 @@ import torch
 
 from .training import _autocast, _to, explain_oom, make_loader
 from .device import pick_precision
-from .validation import require_callable, require_dataset, require_int, require_module, require_sequence, require_tensor
+from .course.validation import require_callable, require_dataset, require_int, require_module, require_sequence, require_tensor
 
 
 @torch.no_grad()

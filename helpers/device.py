@@ -7,8 +7,8 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .errors import SettingsError
-from .validation import require_int, require_number, require_str
+from .course.errors import SettingsError
+from .course.validation import require_int, require_number, require_str
 
 import numpy as np
 import torch

@@ -19,8 +19,8 @@ import torch
 from torch import Tensor, nn
 
 from .attention import MultiHeadAttention, padding_mask
-from .errors import ShapeError
-from .validation import require_int, require_number, require_str, require_tensor
+from .course.errors import ShapeError
+from .course.validation import require_int, require_number, require_str, require_tensor
 
 # Activation names as transformers' configs spell them (``config.hidden_act``).
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {

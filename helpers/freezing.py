@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from .validation import (require_bool, require_callable, require_dataset, require_int, require_module,
+from .course.validation import (require_bool, require_callable, require_dataset, require_int, require_module,
                          require_number, require_strings)
 
 BYTES_FP32 = 4

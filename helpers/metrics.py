@@ -24,7 +24,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .validation import require_int, require_str, require_strings
+from .course.validation import require_int, require_str, require_strings
 
 
 def _as_labels(values: Any, name: str) -> np.ndarray:

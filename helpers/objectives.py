@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .validation import require_int, require_module, require_number, require_str, require_tensor
+from .course.validation import require_int, require_module, require_number, require_str, require_tensor
 
 IGNORE_INDEX = -100  # PyTorch's cross_entropy default ignore_index, used by transformers
 

@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .objectives import IGNORE_INDEX, mask_tokens
-from .validation import require_callable, require_int, require_module, require_number, require_str, require_tensor
+from .course.validation import require_callable, require_int, require_module, require_number, require_str, require_tensor
 
 
 @dataclass(frozen=True)

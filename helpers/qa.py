@@ -28,7 +28,7 @@ import torch
 
 from .device import pick_precision
 from .training import History, TrainConfig, _autocast, _to, explain_oom, train
-from .validation import require_int
+from .course.validation import require_int
 
 CLS_INDEX = 0  # a window without the answer points both its start and its end here
 

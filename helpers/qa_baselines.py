@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 
-from .summarization_data import sentences
+from .data.summarization import sentences
 
 STOP_WORDS = frozenset("""a an the of in on at to for from by with and or but is are was were be been has have
 had it its this that these those as he she they his her their which who what when where why how many much

@@ -20,8 +20,8 @@ from typing import Any, Sequence
 import torch
 
 from .device import pick_device, trainer_precision_args
-from .errors import TutorialError
-from .validation import (require_callable, require_dataset, require_int, require_model, require_module,
+from .course.errors import TutorialError
+from .course.validation import (require_callable, require_dataset, require_int, require_model, require_module,
                          require_number, require_str, require_strings, require_tensor)
 
 IGNORE_INDEX = -100  # labels with this value are skipped by the cross-entropy loss

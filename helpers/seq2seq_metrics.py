@@ -28,8 +28,8 @@ import math
 from collections import Counter
 from typing import Sequence
 
-from .errors import TutorialError
-from .validation import require_int, require_str, require_strings
+from .course.errors import TutorialError
+from .course.validation import require_int, require_str, require_strings
 
 MAX_ORDER = 4
 SMOOTH_METHODS = ("exp", "none")  # sacreBLEU's corpus default, and no smoothing

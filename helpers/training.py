@@ -54,9 +54,9 @@ from torch.utils.data import DataLoader
 
 from . import checkpoints
 from .device import Precision, pick_device, pick_precision, seed_everything
-from .errors import TutorialError
+from .course.errors import TutorialError
 from .metrics import classification_metrics
-from .validation import (require_bool, require_callable, require_dataset, require_int, require_module,
+from .course.validation import (require_bool, require_callable, require_dataset, require_int, require_module,
                          require_number, require_str, require_strings)
 
 

@@ -9,8 +9,8 @@ import numpy as np
 import torch
 from matplotlib.figure import Figure
 
-from .errors import ShapeError
-from .validation import require_number, require_strings
+from .course.errors import ShapeError
+from .course.validation import require_number, require_strings
 
 
 def as_layers_heads(weights: Any) -> np.ndarray:

@@ -3,7 +3,7 @@
 Writes ``build/site/``: ``index.html`` (the notebooks in order, each with its title and
 one-line promise, read from its first cell), one page per notebook with its outputs and
 plots (images embedded), ``results.html`` (every key result a notebook reported with
-``helpers.results.report``, and each notebook's run time; then the series at full scale on a
+``helpers.course.results.report``, and each notebook's run time; then the series at full scale on a
 GPU from ``results/full-gpu.json``, written by ``make full-run``, or "not measured yet"), and
 ``static/`` (the styles and a local MathJax, the ``mathjax`` asset). Nothing is typed by
 hand: titles come from the notebooks, numbers from the run.
@@ -43,7 +43,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import build_slides  # noqa: E402
 import full_run  # noqa: E402
 from build_slides import TEMPLATES, copy_asset, notebooks_in  # noqa: E402
-from helpers import assets, results  # noqa: E402
+from helpers import results# noqa: E402
+from helpers.course import assets
 
 NOTEBOOKS = ROOT / "notebooks"
 FULL_RUN = full_run.RESULTS  # results/full-gpu.json, written by `make full-run` on a GPU box

@@ -24,7 +24,7 @@ from nbconvert import SlidesExporter
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from helpers import assets  # noqa: E402  (after the path set-up above)
+from helpers.course import assets
 
 TEMPLATES = ROOT / "site_templates"
 NOTEBOOKS = ROOT / "notebooks"

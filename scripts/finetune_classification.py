@@ -76,7 +76,7 @@ def optimizer_steps(batches_per_epoch: int, accumulation: int, epochs: int, max_
     """Optimizer steps in a run: one per ``accumulation`` batches of this process, the shorter last group
     of an epoch included (Accelerate syncs gradients at the end of the dataloader), at most ``max_steps``
     (0: no limit). ``batches_per_epoch`` is this process's share, ``len(train_loader)`` after prepare."""
-    from helpers.validation import require_int
+    from helpers.course.validation import require_int
 
     require_int("batches_per_epoch", batches_per_epoch, minimum=1)
     require_int("accumulation", accumulation, minimum=1)
@@ -91,7 +91,7 @@ def scheduler_ticks_per_step(num_processes: int, split_batches: bool = False) ->
     ``num_processes`` (each process brings its own batch, so one step does the work of N one-process
     steps), or 1 with ``split_batches=True`` (one batch is split across the processes). Micro-batches of
     gradient accumulation and steps skipped by the fp16 scaler step it 0 times."""
-    from helpers.validation import require_bool, require_int
+    from helpers.course.validation import require_bool, require_int
 
     require_int("num_processes", num_processes, minimum=1)
     require_bool("split_batches", split_batches)
@@ -108,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
                               get_linear_schedule_with_warmup)
 
     from helpers import settings
-    from helpers.data import load_classification, subsample, tokenize
+    from helpers.data.classification import load_classification, subsample, tokenize
     from helpers.metrics import classification_metrics
 
     accelerator = Accelerator(gradient_accumulation_steps=args.gradient_accumulation_steps)

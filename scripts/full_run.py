@@ -4,7 +4,7 @@ Executes each notebook with nbclient, in a fresh kernel and with ``notebooks/`` 
 folder, at ``TUTORIAL_SCALE=full`` (source: ``--source``, else ``TUTORIAL_SOURCE``, else offline
 under ``HF_HUB_OFFLINE=1``, else the Hub), saves the executed notebooks to ``build/full-run/``
 (``python scripts/build_site.py --executed build/full-run --no-execute`` renders them as the site)
-and writes ``results/full-gpu.json``: per notebook its key results (``helpers.results.collect``), wall time
+and writes ``results/full-gpu.json``: per notebook its key results (``helpers.course.results.collect``), wall time
 (kernel start to last cell), peak GPU memory and pass/fail with the failing cell's error in one
 line; plus the machine (GPU, versions, date, scale, source, smoke flag). The file is rewritten
 after every notebook, so an interrupted run keeps what it measured; a run of some notebooks
@@ -41,8 +41,8 @@ from typing import Any, Callable, Mapping
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from helpers.results import collect, formatted  # noqa: E402
-from helpers.validation import require_str  # noqa: E402
+from helpers.course.results import collect, formatted  # noqa: E402
+from helpers.course.validation import require_str  # noqa: E402
 
 NOTEBOOKS = ROOT / "notebooks"
 RESULTS = ROOT / "results" / "full-gpu.json"
@@ -405,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     hub_ok = True
     if args.source == "hub":
-        from helpers.config import hub_reachable
+        from helpers.course.config import hub_reachable
         hub_ok = hub_reachable()
     problem = refusal(args.smoke, args.source, cuda_available(), hub_ok)
     if problem:

@@ -4,7 +4,7 @@
 
 "The same result" means: every test has the same outcome in every run (each unit test, each
 notebook cell in both of its passes, the site in a browser), and every result the notebooks
-report (``helpers.results.report``) has the same value (to 1e-4, relative, as ``--run-twice``
+report (``helpers.course.results.report``) has the same value (to 1e-4, relative, as ``--run-twice``
 compares a notebook's two passes), except those measured in time or memory units, which measure
 the machine. Run 1 is the reference; the report also says how many values were bit-identical.
 
@@ -28,7 +28,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from helpers.results import MACHINE_UNITS, collect, formatted  # noqa: E402
+from helpers.course.results import MACHINE_UNITS, collect, formatted  # noqa: E402
 
 STAGE_LINE = re.compile(r"^== (?P<stage>[^:]+): (?P<seconds>\d+) s$", re.M)
 

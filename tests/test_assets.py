@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from helpers import assets
-from helpers.assets import ASSETS, Asset, AssetError, prepare_one, problems
+from helpers.course import assets
+from helpers.course.assets import ASSETS, Asset, AssetError, prepare_one, problems
 
 
 def make_wheel(folder: Path, files: dict[str, bytes]) -> Path:
@@ -107,7 +107,7 @@ def test_truncated_file_is_caught_on_use_and_repaired_by_prepare(registered):
     asset, fetcher, calls, cache = registered
     prepare_one(asset, cache, fetcher)
     (cache / "demo" / "weights.bin").write_bytes(b"\x00" * 10)
-    with pytest.raises(AssetError, match=r"weights.bin has 10 bytes, expected 1000\. Run `python -m helpers.assets prepare demo`"):
+    with pytest.raises(AssetError, match=r"weights.bin has 10 bytes, expected 1000\. Run `python -m helpers.course.assets prepare demo`"):
         assets.path("demo", cache)
     assert prepare_one(asset, cache, fetcher).startswith("demo: prepared")
     assert assets.path("demo", cache) == cache / "demo"
@@ -159,7 +159,7 @@ def test_command_line_reports_missing_assets(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("TUTORIAL_ASSETS_DIR", str(tmp_path))
     assert assets.main(["verify", "encoder"]) == 1
     out = capsys.readouterr().out
-    assert "NOT READY" in out and "python -m helpers.assets prepare" in out
+    assert "NOT READY" in out and "python -m helpers.course.assets prepare" in out
     assert assets.main(["list"]) == 0
     assert assets.main(["prepare", "nope"]) == 1
     assert "unknown asset 'nope'" in capsys.readouterr().err
@@ -174,7 +174,7 @@ def test_pins_are_exact():
 @pytest.mark.parametrize("name", sorted(ASSETS))
 def test_prepared_cache_is_complete_and_intact(name):
     """`make test` prepares the assets first; every file must match its manifest."""
-    assert problems(name, full=True) == [], f"run `python -m helpers.assets prepare {name}`"
+    assert problems(name, full=True) == [], f"run `python -m helpers.course.assets prepare {name}`"
 
 
 def test_a_changed_pin_prepares_again(registered, monkeypatch):
@@ -202,7 +202,7 @@ def test_a_damaged_asset_is_reported_in_one_line_that_names_the_file_and_the_fix
     assert assets.main(["verify", "demo"]) == 1
     lines = capsys.readouterr().out.strip().splitlines()
     assert len(lines) == 2 and "NOT READY: weights.bin fails its checksum (modified or corrupted)" in lines[0]
-    assert "Run `python -m helpers.assets prepare`" in lines[1]
+    assert "Run `python -m helpers.course.assets prepare`" in lines[1]
     assert prepare_one(asset, cache, fetcher).startswith("demo: prepared")  # the prepare command repairs it
     assert assets.main(["verify", "demo"]) == 0
 

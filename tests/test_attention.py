@@ -5,7 +5,7 @@ import torch.nn.functional as F
 
 from helpers.attention import (MultiHeadAttention, causal_mask, merge_heads, padding_mask,
                                scaled_dot_product_attention, split_heads)
-from helpers.errors import ShapeError
+from helpers.course.errors import ShapeError
 
 TOLERANCE = 1e-5  # float32
 

@@ -10,7 +10,8 @@ from torch import nn
 
 from bad_input import assert_rejects, bad, case_id
 from tiny_models import tiny_bert
-from helpers import data, freezing
+from helpers import freezing
+from helpers.data import classification as data
 
 BERT = tiny_bert(vocab_size=20, hidden_size=8, layers=2, num_labels=2)
 ROWS = [{"input_ids": [1, 2, 3], "attention_mask": [1, 1, 1], "label": 0}]
@@ -29,7 +30,7 @@ CASES = [
 ]
 
 NOT_APPLICABLE = {
-    "data.text_noun": {"shape": "takes one identifier string, which has no shape"},
+    "data.classification.text_noun": {"shape": "takes one identifier string, which has no shape"},
 }
 
 

@@ -7,7 +7,8 @@ import torch
 from torch import nn
 
 from bad_input import assert_rejects, bad, case_id
-from helpers import corpus, objectives, pretraining
+from helpers import objectives, pretraining
+from helpers.data import corpus
 from helpers.pretraining import Batch, ModelSize
 
 IDS = torch.ones(2, 4, dtype=torch.long)
@@ -119,16 +120,16 @@ NOT_APPLICABLE = {
     "pretraining.masked_positions_loss": {"range": "any token ids are scored; the model rejects ids outside its vocabulary"},
     "pretraining.evaluate": {"shape": "batch tensors are checked by the loss function it calls"},
     "pretraining.pretrain": {"shape": "batch tensors are checked by the loss function it calls"},
-    "corpus.strip_tags": {"shape": "it takes one string, not an array",
+    "data.corpus.strip_tags": {"shape": "it takes one string, not an array",
                           "range": "any string is a line (an empty one has no words)"},
-    "corpus.detokenize": {"shape": "it takes a flat list of words, not an array",
+    "data.corpus.detokenize": {"shape": "it takes a flat list of words, not an array",
                           "range": "any list of words, even an empty one, makes a sentence"},
-    "corpus.read_brown_file": {"shape": "it takes a path, not an array"},
-    "corpus.brown_documents": {"shape": "it takes a folder path, not an array"},
-    "corpus.is_held_out": {"shape": "it takes a name and a fraction, not arrays"},
-    "corpus.split_documents": {"shape": "it takes a flat list of documents, not an array"},
-    "corpus.train_wordpiece": {"shape": "it takes a flat list of texts, not an array"},
-    "corpus.train_byte_bpe": {"shape": "it takes a flat list of texts, not an array"},
+    "data.corpus.read_brown_file": {"shape": "it takes a path, not an array"},
+    "data.corpus.brown_documents": {"shape": "it takes a folder path, not an array"},
+    "data.corpus.is_held_out": {"shape": "it takes a name and a fraction, not arrays"},
+    "data.corpus.split_documents": {"shape": "it takes a flat list of documents, not an array"},
+    "data.corpus.train_wordpiece": {"shape": "it takes a flat list of texts, not an array"},
+    "data.corpus.train_byte_bpe": {"shape": "it takes a flat list of texts, not an array"},
 }
 NOT_APPLICABLE = {name: kinds for name, kinds in NOT_APPLICABLE.items() if kinds}
 

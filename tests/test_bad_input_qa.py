@@ -7,7 +7,8 @@ import pytest
 from torch import nn
 
 from bad_input import assert_rejects, bad, case_id
-from helpers import metrics, qa, qa_baselines, qa_data
+from helpers import metrics, qa, qa_baselines
+from helpers.data import qa as qa_data
 from helpers.training import TrainConfig
 
 OFFSETS = [(0, 0), (0, 3), (0, 0), (0, 2), (3, 5), (0, 0)]
@@ -72,11 +73,11 @@ CASES = [
 NOT_APPLICABLE: dict[str, dict[str, str]] = {
     "qa.train_qa": {"range": "its numbers come in a TrainConfig, which checks them itself"},
     "qa.error_category": {"range": "it takes strings only: no numeric argument"},
-    "qa_data.questions_from_sentence": {"shape": "takes one string", "range": "any string is valid"},
-    "qa_data.passages": {"shape": "takes one string"},
-    "qa_data.question_kinds": {"shape": "takes a split name"},
-    "qa_data.load_qa": {"shape": "takes a name"},
-    "qa_data.squad_features": {"type": "takes no argument", "shape": "takes no argument",
+    "data.qa.questions_from_sentence": {"shape": "takes one string", "range": "any string is valid"},
+    "data.qa.passages": {"shape": "takes one string"},
+    "data.qa.question_kinds": {"shape": "takes a split name"},
+    "data.qa.load_qa": {"shape": "takes a name"},
+    "data.qa.squad_features": {"type": "takes no argument", "shape": "takes no argument",
                                "range": "takes no argument"},
     "qa_baselines.first_noun_phrase": {"shape": "takes two strings"},
     "qa_baselines.overlap_window": {"shape": "takes two strings"},

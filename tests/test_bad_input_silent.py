@@ -13,7 +13,8 @@ import torch
 from scipy.stats import spearmanr
 from transformers import BertConfig, BertForMaskedLM
 
-from helpers import attribution, metrics, objectives, qa, seq2seq_metrics, validation
+from helpers import attribution, metrics, objectives, qa, seq2seq_metrics
+from helpers.course import validation
 
 # --- require_strings: None is an item like any other ------------------------------------------------
 

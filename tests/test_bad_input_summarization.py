@@ -1,4 +1,4 @@
-"""Bad input to helpers.summarization_data.cap_splits and data_name (notebook 09, section 1).
+"""Bad input to helpers.data.summarization.cap_splits and data_name (notebook 09, section 1).
 
 A wrong type, a caps mapping that does not fit the splits, and an out-of-range cap (``tests/bad_input.py``
 explains a case); data_name takes one string, so the shape kind cannot apply (``NOT_APPLICABLE``). Every call
@@ -11,7 +11,7 @@ import pytest
 from datasets import Dataset, DatasetDict
 
 from bad_input import assert_rejects, bad, case_id
-from helpers import summarization_data
+from helpers.data import summarization as summarization_data
 
 SPLITS = DatasetDict({name: Dataset.from_dict({"document": ["A document."] * 4, "summary": ["A summary."] * 4})
                       for name in ("train", "validation", "test")})
@@ -27,7 +27,7 @@ CASES = [
 ]
 
 NOT_APPLICABLE: dict[str, dict[str, str]] = {
-    "summarization_data.data_name": {"shape": "takes one identifier string; nothing has a shape"},
+    "data.summarization.data_name": {"shape": "takes one identifier string; nothing has a shape"},
 }
 
 

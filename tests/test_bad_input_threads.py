@@ -3,7 +3,7 @@ import pytest
 
 from bad_input import assert_rejects, bad, case_id
 from helpers import device
-from helpers.errors import SettingsError
+from helpers.course.errors import SettingsError
 
 CASES = [
     bad(device.busy_cores, "type", "window_s", "0.3"),

@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from helpers import TutorialError, bert_inspect as bi, bertviz_offline, checks
 from helpers.attention import padding_mask, scaled_dot_product_attention, split_heads
-from helpers.errors import ShapeError
+from helpers.course.errors import ShapeError
 from helpers.exercises import nb03
 
 

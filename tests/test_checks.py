@@ -4,7 +4,7 @@ from dataclasses import replace
 import pytest
 
 from helpers import checks
-from helpers.checks import CheckResult, Exercise
+from helpers.exercises.checks import CheckResult, Exercise
 
 from helpers import exercises  # noqa: E402,F401  (registers every notebook's exercises)
 

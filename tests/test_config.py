@@ -1,4 +1,4 @@
-"""The settings (scale x source) in helpers/config.py: resolved from the environment and hardware, one table, clear errors."""
+"""The settings (scale x source) in helpers/course/config.py: resolved from the environment and hardware, one table, clear errors."""
 import dataclasses
 import socket
 import threading
@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from helpers import config as settings_module
-from helpers.errors import AssetError, SettingsError
-from helpers.config import OLD_NAMES, SCALES, SOURCES, hub_reachable, resolve, table_markdown
-from helpers.settings_groups import FIELD_DOCS, GROUPS, HUB_MODELS, SIZES, Group, groups_for
+from helpers.course import config as settings_module
+from helpers.course.errors import AssetError, SettingsError
+from helpers.course.config import OLD_NAMES, SCALES, SOURCES, hub_reachable, resolve, table_markdown
+from helpers.course.settings_groups import FIELD_DOCS, GROUPS, HUB_MODELS, SIZES, Group, groups_for
 
 
 def never_called() -> bool:
@@ -112,7 +112,7 @@ def test_offline_encoder_is_the_prepared_asset(tmp_path, monkeypatch):
     cfg = resolve({"TUTORIAL_SOURCE": "offline"}, "cpu")
     assert cfg.summary() == "tiny scale, offline assets, cpu"
     monkeypatch.setenv("TUTORIAL_ASSETS_DIR", str(tmp_path))  # an empty cache
-    with pytest.raises(AssetError, match=r"Run `python -m helpers.assets prepare encoder`"):
+    with pytest.raises(AssetError, match=r"Run `python -m helpers.course.assets prepare encoder`"):
         cfg.models.encoder
     assert "encoder='asset:encoder'" in repr(cfg.models)  # printing the settings never needs the asset
     assert cfg.models == groups_for("tiny", "offline")["models"] and isinstance(cfg.models, Group)

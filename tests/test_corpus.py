@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from helpers import corpus
+from helpers.data import corpus
 
 
 def test_strip_tags_and_detokenize():

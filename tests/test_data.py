@@ -4,9 +4,9 @@ import email.mime.text
 
 import pytest
 
-from helpers import assets
-from helpers.data import (LABEL_NAMES, deduplicate, email_text, load_classification, split_indices, split_sizes,
-                          strip_html, subsample, to_dataset_dict)
+from helpers.course import assets
+from helpers.data.classification import (LABEL_NAMES, deduplicate, email_text, load_classification, split_indices, split_sizes,
+                                         strip_html, subsample, to_dataset_dict)
 
 RAW = """From: someone@example.com
 To: you@example.com
@@ -116,7 +116,7 @@ def _sst2_stand_in():
 def test_sst2_validation_and_test_share_no_review_with_train(monkeypatch):
     import datasets
 
-    from helpers.data import SST2_VALIDATION_FRACTION, load_sst2
+    from helpers.data.classification import SST2_VALIDATION_FRACTION, load_sst2
 
     stand_in, held = _sst2_stand_in()
     monkeypatch.setattr(datasets, "load_dataset", lambda identifier: stand_in)
@@ -137,7 +137,7 @@ def test_sst2_validation_and_test_share_no_review_with_train(monkeypatch):
 
 
 def test_text_noun_names_what_the_examples_are():
-    from helpers.data import text_noun
+    from helpers.data.classification import text_noun
 
     assert text_noun(str(assets.path("spam-assassin"))) == "emails"
     assert text_noun("stanfordnlp/sst2") == text_noun("glue/SST2") == "sentences"  # never "emails" at the hub

@@ -1,6 +1,6 @@
 """The from-scratch encoder (helpers.encoder, helpers.bert_encoder) against transformers' BERT.
 
-The equivalence tests need the prepared offline encoder (`python -m helpers.assets prepare encoder`).
+The equivalence tests need the prepared offline encoder (`python -m helpers.course.assets prepare encoder`).
 """
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ import torch
 from torch import nn
 from transformers import AutoModel, AutoTokenizer, BertConfig, BertModel, GPT2Config, GPT2Model
 
-from helpers import AssetError, ShapeError, assets, checks
+from helpers import AssetError, ShapeError, checks
+from helpers.course import assets
 from helpers.attention import MultiHeadAttention, padding_mask
 from helpers.bert_encoder import (bert_parameter_formula, count_by_component,
                                   count_parameters, encoder_from_bert, from_bert_layer)
 from helpers.encoder import (Embeddings, Encoder, EncoderConfig, EncoderLayer, FeedForward, add_and_norm,
                              sinusoidal_positions)
-from helpers.errors import ArchitectureError
+from helpers.course.errors import ArchitectureError
 
 TOLERANCE = 1e-4  # max abs difference allowed in float32
 SENTENCES = ["The cat sat on the mat.", "Attention lets every token look at every other token, all at once."]
@@ -236,7 +237,7 @@ def test_unsupported_bert_variants(change, match):
 
 
 def test_missing_model_folder_names_the_fix(tmp_path):
-    with pytest.raises(AssetError, match="helpers.assets prepare encoder") as error:
+    with pytest.raises(AssetError, match="helpers.course.assets prepare encoder") as error:
         encoder_from_bert(str(tmp_path / "encoder"))
     assert str(error.value).count(". ") <= 1 and "\n" not in str(error.value)  # one sentence
 

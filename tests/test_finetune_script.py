@@ -15,8 +15,8 @@ SCRIPT = ROOT / "scripts" / "finetune_classification.py"
 
 def test_script_trains_a_few_steps_and_saves_a_checkpoint(tmp_path):
     pytest.importorskip("accelerate")
-    from helpers import assets
-    from helpers.errors import AssetError
+    from helpers.course import assets
+    from helpers.course.errors import AssetError
 
     try:
         assets.path("encoder"), assets.path("spam-assassin")

@@ -108,8 +108,8 @@ def _free_port() -> int:
 def tiny_checkpoint(tmp_path_factory):
     """A 1-layer BERT (hidden 16) with the course encoder's tokenizer: the schedule does not depend on the
     model, and a tiny one keeps two launches within seconds of compute."""
-    from helpers import assets
-    from helpers.errors import AssetError
+    from helpers.course import assets
+    from helpers.course.errors import AssetError
     from transformers import AutoTokenizer
 
     try:

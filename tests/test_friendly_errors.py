@@ -2,7 +2,7 @@
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 
-from helpers.errors import AssetError, install_friendly_errors
+from helpers.course.errors import AssetError, install_friendly_errors
 
 
 @pytest.fixture
@@ -16,7 +16,7 @@ def shell(monkeypatch):
 
 def test_tutorial_errors_print_one_line(shell, capsys):
     assert install_friendly_errors()
-    result = shell.run_cell("from helpers.errors import AssetError\nraise AssetError('Run `make assets`.')")
+    result = shell.run_cell("from helpers.course.errors import AssetError\nraise AssetError('Run `make assets`.')")
     assert isinstance(result.error_in_exec, AssetError)  # still a failure, for nbval and the learner
     out = capsys.readouterr()
     text = out.out + out.err

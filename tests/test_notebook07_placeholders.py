@@ -11,7 +11,7 @@ from transformers import BertConfig, BertModel, BertTokenizerFast
 
 from helpers import seq2seq
 from helpers.seq2seq import as_tokenizer_writes, cross_attention_from_self, freeze, generate, warm_start
-from helpers.translation_data import pairs_of, split_indices, to_dataset_dict
+from helpers.data.translation import pairs_of, split_indices, to_dataset_dict
 from test_seq2seq import _notebook_definitions
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "07_translation.ipynb"

@@ -17,7 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from conftest import compare_runs  # noqa: E402
 
-from helpers.results import result_bundle  # noqa: E402
+from helpers.course.results import result_bundle  # noqa: E402
 
 
 def run_nbval(tmp_path: Path, cells: list[str], *options: str) -> subprocess.CompletedProcess:

@@ -186,7 +186,7 @@ def saved_bert(tmp_path):
 
     from transformers import AutoTokenizer
 
-    from helpers import assets
+    from helpers.course import assets
 
     tokenizer = AutoTokenizer.from_pretrained(str(assets.path("encoder")))
     torch.manual_seed(0)

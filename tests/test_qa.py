@@ -9,10 +9,11 @@ from transformers import AutoTokenizer, BertForQuestionAnswering, DataCollatorWi
 
 from tiny_models import tiny_bert
 
-from helpers import assets, checkpoints, qa
+from helpers import checkpoints, qa
+from helpers.course import assets
 from helpers.metrics import normalize_answer
 from helpers.qa_baselines import first_noun_phrase, overlap_window
-from helpers.qa_data import load_news_qa
+from helpers.data.qa import load_news_qa
 from helpers.training import TrainConfig, stack_collate
 
 CONTEXT = "The storm hit Sydney on Monday. About 500 residents left their homes in Hill Top."

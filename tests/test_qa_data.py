@@ -1,10 +1,10 @@
-"""The offline SQuAD-schema set (helpers.qa_data): exact spans, SQuAD's features, a split by article, varied questions."""
+"""The offline SQuAD-schema set (helpers.data.qa): exact spans, SQuAD's features, a split by article, varied questions."""
 import collections
 import time
 
 import pytest
 
-from helpers import qa_data
+from helpers.data import qa as qa_data
 from helpers.qa_baselines import first_noun_phrase, overlap_window
 from helpers.metrics import squad_scores
 
@@ -92,7 +92,7 @@ def test_passages_and_split_reject_bad_arguments():
 
 def test_the_source_is_the_343_distinct_lee_news_articles_the_notebook_names():
     """Notebook 08 says the questions come from 343 distinct articles (300 + 50 lines, 7 repeated)."""
-    from helpers import assets
+    from helpers.course import assets
 
     articles = qa_data._read_articles(assets.path("gensim-data"))
     assert len(articles) == 350 and len(set(articles)) == 343

@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from transformers import AutoTokenizer
 
-from helpers import assets, qa
-from helpers.qa_data import load_news_qa
+from helpers import qa
+from helpers.course import assets
+from helpers.data.qa import load_news_qa
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "08_question_answering.ipynb"
 MAX_LENGTH, STRIDE = 64, 16  # the notebook's DEMO_MAX_LENGTH, DEMO_STRIDE

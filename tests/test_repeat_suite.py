@@ -4,7 +4,7 @@ import json
 import sys
 from pathlib import Path
 
-from helpers.results import result_bundle
+from helpers.course.results import result_bundle
 
 ROOT = Path(__file__).resolve().parent.parent
 spec = importlib.util.spec_from_file_location("repeat_suite", ROOT / "scripts" / "repeat_suite.py")

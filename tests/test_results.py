@@ -1,4 +1,4 @@
-"""helpers.results: a reported number is shown to the reader and recoverable from the executed notebook."""
+"""helpers.course.results: a reported number is shown to the reader and recoverable from the executed notebook."""
 import math
 
 import nbformat

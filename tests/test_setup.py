@@ -6,7 +6,7 @@ import pytest
 import torch
 
 import helpers
-from helpers import config, setup
+from helpers.course import config, setup
 from helpers.device import seed_everything
 
 

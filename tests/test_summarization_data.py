@@ -3,7 +3,7 @@ import pytest
 import torch
 
 from helpers import checks
-from helpers.summarization_data import (SummarizationDataError, centroid_index, centroid_summaries,
+from helpers.data.summarization import (SummarizationDataError, centroid_index, centroid_summaries,
                                         docstring_pairs, lead, load_docstring_summaries, sentences,
                                         split_docstring, split_of)
 
@@ -95,7 +95,7 @@ def test_embed_sentences_keeps_the_order_of_the_texts():
     from transformers import BertConfig, BertModel, BertTokenizerFast
 
     from helpers.bert_inspect import sentence_embeddings
-    from helpers.summarization_data import embed_sentences
+    from helpers.data.summarization import embed_sentences
 
     vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "a", "b", "c", "d", "e"]
     tokenizer = BertTokenizerFast(vocab={t: i for i, t in enumerate(vocab)})
@@ -124,7 +124,7 @@ def test_lead_exercise_accepts_the_helper():
 
 
 def test_data_name_says_what_the_summaries_are():
-    from helpers.summarization_data import OFFLINE_ID, data_name
+    from helpers.data.summarization import OFFLINE_ID, data_name
 
     assert data_name(OFFLINE_ID) == "docstring summaries"
     assert data_name("abisee/cnn_dailymail") == "CNN/DailyMail news highlights"
@@ -142,7 +142,7 @@ def splits(rows: int = 50):
 
 
 def test_cap_splits_cuts_before_anything_is_tokenized():
-    from helpers.summarization_data import cap_splits
+    from helpers.data.summarization import cap_splits
 
     data = splits()
     capped = cap_splits(data, {"train": 10, "test": 5, "validation": 0})
@@ -166,7 +166,7 @@ def test_cap_splits_cuts_before_anything_is_tokenized():
     ([("train", 5)], TypeError, "caps must be a mapping"),
 ])
 def test_cap_splits_names_bad_caps(caps, error, words):
-    from helpers.summarization_data import cap_splits
+    from helpers.data.summarization import cap_splits
 
     with pytest.raises(error) as raised:
         cap_splits(splits(), caps)
@@ -174,7 +174,7 @@ def test_cap_splits_names_bad_caps(caps, error, words):
 
 
 def test_cap_splits_wants_a_dataset_dict():
-    from helpers.summarization_data import cap_splits
+    from helpers.data.summarization import cap_splits
 
     with pytest.raises(TypeError, match="data must be a datasets.DatasetDict"):
         cap_splits(splits()["train"], {"train": 5})

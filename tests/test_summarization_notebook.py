@@ -15,7 +15,7 @@ import datasets
 import pytest
 import torch
 
-from helpers.config import resolve
+from helpers.course.config import resolve
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "09_summarization.ipynb"
 ROWS = 5000  # per split (the hub's: 287,113 / 13,368 / 11,490)
@@ -113,7 +113,7 @@ def run_data_cells(tmp_path: Path, monkeypatch) -> dict:
     """Notebook 09's set-up, data and preprocessing cells at tiny x hub, on the stand-in; the namespace after."""
     from transformers import AutoTokenizer, T5Config, T5ForConditionalGeneration
 
-    from helpers import assets
+    from helpers.course import assets
     from helpers.seq2seq_metrics import mean_words
 
     monkeypatch.chdir(tmp_path)  # load_dataset("abisee/cnn_dailymail", ...) finds the stand-in folder

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from helpers.device import THREADS_VARIABLE, busy_cores, choose_threads, set_cpu_threads
-from helpers.errors import SettingsError
+from helpers.course.errors import SettingsError
 
 
 @pytest.mark.parametrize("cpus, busy, expected", [
@@ -63,7 +63,7 @@ def test_set_cpu_threads_rejects_bad_values_in_one_sentence(bad):
 
 
 def test_settings_sets_and_reports_the_thread_count(monkeypatch):
-    from helpers import config
+    from helpers.course import config
 
     config.settings.cache_clear()
     before = torch.get_num_threads()

@@ -3,8 +3,8 @@ import polib
 import pytest
 from transformers import BertTokenizerFast
 
-from helpers import assets
-from helpers.translation_data import (TranslationDataError, catalog_files, load_translation, pairs_of,
+from helpers.course import assets
+from helpers.data.translation import (TranslationDataError, catalog_files, load_translation, pairs_of,
                                       read_catalog_pairs, rejection, replace_placeholders, split_indices,
                                       to_dataset_dict, tokenizer_fidelity)
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from helpers.errors import ShapeError
+from helpers.course.errors import ShapeError
 from helpers.viz import as_layers_heads, plot_attention, show_source
 
 matplotlib.use("Agg")

@@ -13,7 +13,7 @@ from typing import Callable
 import torch
 from torch import Tensor
 
-from .. import checks
+from . import checks
 
 ATOL = 1e-5
 

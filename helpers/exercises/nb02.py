@@ -7,7 +7,7 @@ from typing import Callable
 import torch
 from torch import Tensor, nn
 
-from .. import checks
+from . import checks
 from ..attention import MultiHeadAttention
 from ..encoder import FeedForward
 

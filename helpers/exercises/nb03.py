@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 import torch
 
-from .. import checks
+from . import checks
 
 PAIRS = (
     ("The cat sat on the mat.", "It was sunny."),

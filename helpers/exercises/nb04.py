@@ -12,7 +12,7 @@ from typing import Callable
 import torch
 from torch import Tensor
 
-from .. import checks
+from . import checks
 from ..objectives import IGNORE_INDEX, masking_stats
 
 VOCAB, MASK, SPECIAL = 1000, 4, (0, 1, 2, 3, 4)  # [PAD] [UNK] [CLS] [SEP] [MASK]

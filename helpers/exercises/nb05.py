@@ -12,7 +12,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from .. import checks
+from . import checks
 
 
 def _tiny_bert(layers: int, seed: int) -> nn.Module:

@@ -12,7 +12,7 @@ from typing import Callable
 
 import torch
 
-from .. import checks
+from . import checks
 from ..classification import most_confident_mistakes
 
 

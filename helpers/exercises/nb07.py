@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 import torch
 from torch import Tensor
 
-from .. import checks
+from . import checks
 
 # --- 07.1 labels -> decoder inputs -----------------------------------------------------------
 

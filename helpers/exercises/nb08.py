@@ -10,7 +10,7 @@ import re
 import string
 from typing import Callable
 
-from .. import checks
+from . import checks
 from ..qa import char_to_token_span
 
 # --- 08.1 the answer's token span from its character span -------------------------------------

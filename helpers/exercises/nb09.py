@@ -10,8 +10,8 @@ import math
 from collections import Counter
 from typing import Callable, Sequence
 
-from .. import checks
-from ..summarization_data import sentences
+from . import checks
+from ..data.summarization import sentences
 
 # --- 09.1 lead-k ------------------------------------------------------------------------------
 

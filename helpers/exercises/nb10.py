@@ -11,7 +11,7 @@ from typing import Callable
 
 import numpy as np
 
-from .. import checks
+from . import checks
 from ..calibration import expected_calibration_error
 from ..compute import flops_per_token
 

@@ -3,7 +3,7 @@
 ``cfg = helpers.settings()`` gives one object per topic, so a notebook reads
 ``cfg.models.encoder``, ``cfg.qa.stride`` or ``cfg.pretraining.steps`` and tab completion
 lists what a topic has. Every field says what it is (``FIELD_DOCS``, printed by
-``helpers.config.table_markdown``); the values per ``scale`` and ``source`` are the tables
+``helpers.course.config.table_markdown``); the values per ``scale`` and ``source`` are the tables
 at the end of this file. Sizes depend only on the scale, identifiers only on the source
 (and, for the hub's models, on the scale). A count of examples of 0 means "the whole split".
 
@@ -37,7 +37,7 @@ class Group:
     def __getattribute__(self, name: str) -> Any:
         value = object.__getattribute__(self, name)
         if isinstance(value, str) and value.startswith(ASSET_PREFIX):
-            from . import assets  # imported here so `python -m helpers.assets` runs cleanly
+            from . import assets  # imported here so `python -m helpers.course.assets` runs cleanly
 
             return str(assets.path(value.removeprefix(ASSET_PREFIX)))
         return value

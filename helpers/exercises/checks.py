@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from .errors import TutorialError
-from .validation import require_callable, require_str
+from ..course.errors import TutorialError
+from ..course.validation import require_callable, require_str
 
 # A checker returns None when the answer is right, else a sentence saying what is wrong.
 Checker = Callable[[Any], "str | None"]
@@ -85,7 +85,7 @@ def register(exercise: Exercise) -> Exercise:
 
 def exercise(exercise_id: str) -> Exercise:
     """The registered exercise with this id ("NN.k")."""
-    from . import exercises  # noqa: F401  (importing registers every notebook's exercises)
+    from .. import exercises  # noqa: F401  (importing registers every notebook's exercises)
 
     require_str("exercise_id", exercise_id)
     if exercise_id not in REGISTRY:

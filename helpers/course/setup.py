@@ -17,7 +17,7 @@ from typing import Sequence
 import torch
 
 from .config import Settings, settings, versions
-from .device import pick_device, seed_everything
+from ..device import pick_device, seed_everything
 from .validation import require_bool, require_int, require_strings
 
 PACKAGES = ("torch", "transformers", "datasets")

@@ -4,7 +4,7 @@ Both sources become a ``datasets.DatasetDict`` with the splits ``train``,
 ``validation`` and ``test`` and the SST-2-like columns ``text`` (a string) and
 ``label`` (a ``ClassLabel``), so the same tokenization and training code serves both::
 
-    from helpers.data import load_classification, subsample
+    from helpers.data.classification import load_classification, subsample
     data = load_classification(cfg.data.classification)   # DatasetDict
     data["train"].features["label"].names                  # ['ham', 'spam'] offline
     small = subsample(data["train"], 320, seed=0)          # stratified, fixed
@@ -39,8 +39,8 @@ import re
 import shutil
 from pathlib import Path
 
-from .errors import TutorialError
-from .validation import (require_bool, require_callable, require_dataset, require_int, require_path,
+from ..course.errors import TutorialError
+from ..course.validation import (require_bool, require_callable, require_dataset, require_int, require_path,
                          require_sequence, require_split_indices, require_str, require_strings)
 
 LABEL_NAMES = ("ham", "spam")
@@ -108,7 +108,7 @@ def read_spam_assassin(folder: str | Path) -> tuple[list[str], list[int]]:
         files = sorted((folder / group).glob("*.json"))
         if not files:
             raise DataError(f"folder must be the prepared spam-assassin folder, got {str(folder)!r} with no emails "
-                            f"in {group}: run `python -m helpers.assets prepare spam-assassin`.")
+                            f"in {group}: run `python -m helpers.course.assets prepare spam-assassin`.")
         for file in files:
             texts.append(email_text(json.loads(file.read_text(encoding="utf-8"))["text"]))
             labels.append(int(group in SPAM_GROUPS))
@@ -174,7 +174,7 @@ def to_dataset_dict(texts: list[str], labels: list[int], splits: dict[str, list[
 
 
 def _cache_folder(folder: Path) -> Path:
-    from . import assets
+    from ..course import assets
 
     key = hashlib.sha256(f"{folder.resolve()}|{CACHE_VERSION}|{VALIDATION_FRACTION}|{TEST_FRACTION}|"
                          f"{SPLIT_SEED}".encode()).hexdigest()[:12]

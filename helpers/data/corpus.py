@@ -18,7 +18,7 @@ from typing import Iterable, Sequence
 import torch
 from torch import Tensor
 
-from .validation import require_int, require_number, require_path, require_str, require_strings
+from ..course.validation import require_int, require_number, require_path, require_str, require_strings
 
 # Tokens glued to the word before them ("word ," -> "word,") and after them ("( word" -> "(word").
 _NO_SPACE_BEFORE = {",", ".", ";", ":", "?", "!", ")", "]", "''", "'"}
@@ -74,7 +74,7 @@ def read_brown_file(path: Path) -> Document:
 def brown_documents(folder: Path | str | None = None) -> list[Document]:
     """All 500 Brown documents in file-name order (genre a to r)."""
     if folder is None:
-        from . import assets
+        from ..course import assets
 
         folder = assets.path("brown")
     require_path("folder", folder)

@@ -36,8 +36,8 @@ from typing import Callable, Iterator, Mapping, Sequence
 
 import torch
 
-from .errors import TutorialError
-from .validation import require_callable, require_int, require_model, require_str, require_strings, require_tensor
+from ..course.errors import TutorialError
+from ..course.validation import require_callable, require_int, require_model, require_str, require_strings, require_tensor
 
 OFFLINE_ID = "python-docstrings"
 MIN_SUMMARY_WORDS = 4
@@ -240,7 +240,7 @@ def embed_sentences(model, tokenizer, texts: Sequence[str], batch_size: int = 64
                     max_length: int = 128) -> torch.Tensor:
     """Mean-pooled sentence embeddings (N, D) (notebook 03's ``sentence_embeddings``), computed
     in batches of similar length so that little time goes into padding; rows keep ``texts``' order."""
-    from .bert_inspect import sentence_embeddings
+    from ..bert_inspect import sentence_embeddings
 
     require_model("model", model)
     require_callable("tokenizer", tokenizer)

