@@ -70,7 +70,7 @@ lab: assets
 test: test-unit test-notebooks test-site
 
 test-unit: assets
-	@$(call timed,unit tests,$(TEST_ENV) $(PY) -m pytest tests -p no:cacheprovider --ignore=tests/test_site_browser.py $(call junit,unit))
+	@$(call timed,unit tests,$(TEST_ENV) $(PY) -m pytest tests -p no:cacheprovider --ignore=tests/site/test_site_browser.py $(call junit,unit))
 
 test-notebooks: assets
 	@rm -rf $(EXECUTED)
@@ -81,7 +81,7 @@ test-notebooks: assets
 test-site: assets
 	@$(call timed,site,$(TEST_ENV) $(PY) scripts/build_site.py --no-execute)
 	@$(call timed,site in a browser,$(TEST_ENV) COURSE_SITE_DIR=$(CURDIR)/build/site $(PY) -m pytest \
-	  tests/test_site_browser.py -p no:cacheprovider $(call junit,site))
+	  tests/site/test_site_browser.py -p no:cacheprovider $(call junit,site))
 
 # the whole suite RUNS times in a row, each compared with the first (scripts/repeat_suite.py)
 test-repeat: assets

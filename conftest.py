@@ -12,6 +12,7 @@ import json
 import math
 import os
 import re
+import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -19,6 +20,12 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent
+
+# The test groups (tests/unit, bad_input, notebooks, site) and their shared support (tests/tiny_models.py)
+# on sys.path, so that a test may import another group's data (``from test_training import TRAIN``).
+for _folder in ("tests", "tests/unit", "tests/bad_input", "tests/notebooks", "tests/site"):
+    if str(ROOT / _folder) not in sys.path:
+        sys.path.insert(0, str(ROOT / _folder))
 
 # Tests always run tiny x offline, whatever the machine, unless told otherwise.
 os.environ.setdefault("TUTORIAL_SCALE", "tiny")

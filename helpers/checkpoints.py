@@ -12,7 +12,7 @@ The folder is written under a temporary name and renamed when complete, so a run
 killed while saving never leaves a checkpoint that looks finished.
 ``helpers.training.train`` saves one per epoch and, with ``resume=True``, loads the
 latest one; with the same seed the resumed run ends with the same weights and metrics
-as an uninterrupted one (tests/test_training.py checks it).
+as an uninterrupted one (tests/unit/test_training.py checks it).
 """
 from __future__ import annotations
 
