@@ -71,12 +71,11 @@ CASES = [
     bad(bias_probe.permutation_test, "type", "n_permutations", E2, E2, E2, E2, n_permutations=1e4),
     bad(bias_probe.permutation_test, "shape", "y", E2, E3, E2, E2),
     bad(bias_probe.permutation_test, "range", "n_permutations", E2, E2, E2, E2, n_permutations=10),
-    bad(augment.token_dropout, "type", "ids", "101 7 102", 0.1),
-    bad(augment.token_dropout, "range", "p", [101, 7, 102], 1.5),
-    bad(augment.token_dropout, "type", "p", [101, 7, 102], "0.1"),
     bad(augment.augment_with_token_dropout, "type", "dataset", [{"input_ids": [1]}], 0.1),
     bad(augment.augment_with_token_dropout, "range", "p", TOKENIZED, 2.0),
     bad(augment.augment_with_token_dropout, "range", "copies", TOKENIZED, 0.1, copies=0),
+    bad(augment.augment_with_token_dropout, "type", "p", TOKENIZED, "0.1"),
+    bad(augment.augment_with_token_dropout, "type", "seed", TOKENIZED, 0.1, seed=0.5),
 ]
 
 NOT_APPLICABLE = {
@@ -91,7 +90,6 @@ NOT_APPLICABLE = {
     "compute.activation_bytes": {"range": "no numeric argument"},
     "bias_probe.word_embeddings": {"shape": "takes a list of words, no array"},
     "bias_probe.association": {"range": "any finite embeddings are valid"},
-    "augment.token_dropout": {"shape": "ids is a flat list; any length of at least one token is valid"},
     "augment.augment_with_token_dropout": {"shape": "takes a dataset, not an array"},
 }
 
