@@ -63,8 +63,9 @@ CASES = [
     bad(bias_probe.word_embeddings, "type", "words", None, None, "nurse"),
     bad(bias_probe.word_embeddings, "range", "template", None, None, ["nurse"], template="no slot"),
     bad(bias_probe.word_embeddings, "range", "words", None, None, []),
-    bad(bias_probe.association, "type", "w", [[1.0, 0.0]], E2, E2),
-    bad(bias_probe.association, "shape", "a", E2, E3, E2),
+    bad(bias_probe.effect_size, "type", "b", E2, E2, E2, "pleasant"),
+    bad(bias_probe.effect_size, "shape", "a", E2, E2, E3, E2),
+    bad(bias_probe.permutation_test, "range", "seed", E2, E2, E2, E2, seed=-1),
     bad(bias_probe.effect_size, "type", "x", "engineer", E2, E2, E2),
     bad(bias_probe.effect_size, "shape", "y", E2, E3, E2, E2),
     bad(bias_probe.effect_size, "range", "x", torch.ones(1, 2), torch.ones(1, 2), E2, E2),
@@ -89,7 +90,6 @@ NOT_APPLICABLE = {
                             "range": "no numeric argument"},
     "compute.activation_bytes": {"range": "no numeric argument"},
     "bias_probe.word_embeddings": {"shape": "takes a list of words, no array"},
-    "bias_probe.association": {"range": "any finite embeddings are valid"},
     "augment.augment_with_token_dropout": {"shape": "takes a dataset, not an array"},
 }
 
