@@ -33,17 +33,15 @@ CASES = [
     bad(objectives.shift_for_causal_lm, "type", "input_ids", [1, 2, 3]),
     bad(objectives.shift_for_causal_lm, "shape", "input_ids", torch.ones(2, 1, dtype=torch.long)),
     bad(objectives.shift_for_causal_lm, "range", "input_ids", torch.ones(3, 0, dtype=torch.long)),
-    bad(objectives.masked_lm_loss, "type", "logits", IDS, IDS),
-    bad(objectives.masked_lm_loss, "shape", "logits", torch.zeros(2, 4), IDS),
     bad(objectives.causal_lm_loss, "type", "input_ids", LOGITS, IDS.float()),
     bad(objectives.causal_lm_loss, "shape", "logits", torch.zeros(2, 3, 5), IDS),
     bad(objectives.causal_lm_loss, "range", "input_ids", torch.zeros(2, 1, 5), torch.ones(2, 1, dtype=torch.long)),
     bad(objectives.perplexity, "type", "loss", "2.3"),
     bad(objectives.perplexity, "shape", "loss", torch.ones(3)),
     bad(objectives.perplexity, "range", "loss", -0.5),
-    bad(objectives.pseudo_log_likelihoods, "type", "model", "bert", IDS[0], SPECIAL[0], 4),
-    bad(objectives.pseudo_log_likelihoods, "shape", "input_ids", MODEL, IDS, SPECIAL, 4),
-    bad(objectives.pseudo_log_likelihoods, "range", "batch_size", MODEL, IDS[0], SPECIAL[0], 4, batch_size=0),
+    bad(objectives.pseudo_perplexity, "type", "model", "bert", IDS, SPECIAL, 4),
+    bad(objectives.pseudo_perplexity, "range", "batch_size", MODEL, IDS, SPECIAL, 4, batch_size=0),
+    bad(objectives.pseudo_perplexity, "range", "mask_token_id", MODEL, IDS, SPECIAL, -1),
     bad(objectives.pseudo_perplexity, "type", "sequences", MODEL, [[1, 2]], SPECIAL, 4),
     bad(objectives.pseudo_perplexity, "shape", "sequences", MODEL, IDS[0], SPECIAL, 4),
     bad(objectives.pseudo_perplexity, "range", "special_mask", MODEL, IDS, torch.ones(2, 4, dtype=torch.bool), 4),
@@ -101,7 +99,6 @@ CASES = [
 ]
 
 NOT_APPLICABLE = {
-    "objectives.masked_lm_loss": {"range": "logits and labels take any values; -100 marks ignored labels"},
     "objectives.unigram_counts": {"shape": "token_ids may have any shape: it is counted flat"},
     "objectives.load_masked_lm": {"shape": "it takes a Hub id or a folder path, not an array"},
     "pretraining.ModelSize": {},
