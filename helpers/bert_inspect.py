@@ -29,9 +29,7 @@ class EagerAttentionError(TutorialError, ValueError):
 
 def attention_implementation(model: Any) -> str:
     """The attention kernel a transformers model runs ("eager", "sdpa", ...)."""
-    config = getattr(model, "config", None)
-    if config is None:
-        raise TypeError(f"model must be a transformers model with a .config, got {type(model).__name__}")
+    config = require_model("model", model).config
     return str(getattr(config, "_attn_implementation", None) or "eager")
 
 
