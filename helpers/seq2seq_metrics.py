@@ -7,8 +7,9 @@ summarization report numbers the same way::
     rouge_scores(hypotheses, references)         # {'rouge1': ..., 'rouge2': ..., 'rougeL': ...}
 
 The by-hand functions (``bleu_by_hand``, ``corpus_bleu_by_hand``, ``brevity_penalty``; n-grams
-are counted and clipped by ``_ngram_counts`` and ``_clipped_matches``) are what notebook 07 derives: BLEU is the geometric mean of the
-clipped n-gram precisions for n = 1..4, times a penalty for being too short,
+are counted and clipped by ``_ngram_counts`` and ``_clipped_matches``) are what notebook 07
+derives: BLEU is the geometric mean of the clipped n-gram precisions for n = 1..4, times a
+penalty for being too short,
 
     BLEU = BP * exp(mean_n log p_n),   BP = 1 if c > r else exp(1 - r / c),
 

@@ -18,7 +18,8 @@ def metric(y, p):
 
 CASES = [
     bad(attribution.deletion_curve, "type", "keep", MODEL, ONE, torch.ones(4), 1, keep=torch.ones(4)),
-    bad(attribution.deletion_curve, "shape", "keep", MODEL, ONE, torch.ones(4), 1, keep=torch.ones(3, dtype=torch.bool)),
+    bad(attribution.deletion_curve, "shape", "keep", MODEL, ONE, torch.ones(4), 1,
+        keep=torch.ones(3, dtype=torch.bool)),
     bad(attribution.deletion_curve, "type", "scores", MODEL, ONE, [0.1, 0.2, 0.3, 0.4], 1),
     bad(attribution.deletion_curve, "shape", "scores", MODEL, ONE, torch.ones(3), 1),
     bad(attribution.deletion_curve, "range", "k_max", MODEL, ONE, torch.ones(4), 3),
