@@ -37,10 +37,7 @@ _SKIP = ("labels", "label", "input_ids")
 def _inputs(inputs: Any) -> Mapping[str, torch.Tensor]:
     if not isinstance(inputs, Mapping) or "input_ids" not in inputs:
         raise TypeError(f"inputs must be a tokenizer's output (a mapping with input_ids), got {type(inputs).__name__}")
-    ids = inputs["input_ids"]
-    if not isinstance(ids, torch.Tensor) or ids.dim() != 2:
-        raise ValueError(f"inputs['input_ids'] must be a (B, T) tensor (return_tensors='pt'), got "
-                         f"{getattr(ids, 'shape', type(ids).__name__)}")
+    require_tensor("inputs['input_ids']", inputs["input_ids"], 2, "(B, T) (return_tensors='pt')")
     return inputs
 
 

@@ -215,10 +215,8 @@ def rouge_scores(hypotheses: Sequence[str], references: Sequence[str],
     from rouge_score import rouge_scorer
 
     _check_pairs(hypotheses, references)
-    require_strings("rouge_types", rouge_types, min_length=1)
-    unknown = [t for t in rouge_types if t not in ("rouge1", "rouge2", "rouge3", "rougeL", "rougeLsum")]
-    if unknown:
-        raise ValueError(f"rouge_types must be among rouge1, rouge2, rouge3, rougeL, rougeLsum, got {unknown}")
+    for index, name in enumerate(require_strings("rouge_types", rouge_types, min_length=1)):
+        require_str(f"rouge_types[{index}]", name, choices=("rouge1", "rouge2", "rouge3", "rougeL", "rougeLsum"))
     scorer = rouge_scorer.RougeScorer(list(rouge_types), use_stemmer=True)
     totals = dict.fromkeys(rouge_types, 0.0)
     for hypothesis, reference in zip(hypotheses, references):
