@@ -129,6 +129,7 @@ class EncoderLayer(nn.Module):
                  activation_name: str = "gelu", layer_norm_eps: float = 1e-12) -> None:
         super().__init__()
         require_number("dropout", dropout, minimum=0.0, below=1.0)
+        require_number("layer_norm_eps", layer_norm_eps, above=0.0)
         self.attention = MultiHeadAttention(d_model, num_heads)
         self.attention_norm = nn.LayerNorm(d_model, eps=layer_norm_eps)
         self.feed_forward = FeedForward(d_model, d_ff, activation_name)

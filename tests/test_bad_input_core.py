@@ -174,6 +174,7 @@ CASES = [
     bad(encoder.EncoderLayer, "type", "d_model", "8", 2, 16),
     bad(encoder.EncoderLayer, "shape", "num_heads", 10, 3, 16),
     bad(encoder.EncoderLayer, "range", "dropout", 8, 2, 16, dropout=1.0),
+    bad(encoder.EncoderLayer, "range", "layer_norm_eps", 8, 2, 16, layer_norm_eps=0.0),
     bad(encoder.Embeddings, "type", "config", {"d_model": 8}),
     bad(encoder.Encoder, "type", "config", {"d_model": 8}),
     bad(encoder.Encoder(ENC).forward, "type", "input_ids", [[1, 2]]),
