@@ -53,10 +53,10 @@ def _check_pairs(hypotheses: Sequence[str], references: Sequence[str]) -> None:
         raise MetricInputError("hypotheses must hold at least one sentence to score, got an empty list")
 
 
-def _require_tokenizer_name(tokenizer: str, known=None) -> None:
-    if known is None:
-        from sacrebleu.metrics.bleu import _TOKENIZERS as known
-    require_str("tokenizer", tokenizer, choices=list(known))
+def _require_tokenizer_name(tokenizer: str) -> None:
+    from sacrebleu.metrics.bleu import _TOKENIZERS
+
+    require_str("tokenizer", tokenizer, choices=list(_TOKENIZERS))
 
 
 def _tokenize(text: str, tokenizer: str = "13a") -> list[str]:
