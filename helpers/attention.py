@@ -27,8 +27,7 @@ def _shape(tensor: Tensor) -> tuple[int, ...]:
 def _check_qkv(query: Tensor, key: Tensor, value: Tensor) -> None:
     named = {"query": query, "key": key, "value": value}
     for name, tensor in named.items():
-        if not isinstance(tensor, Tensor):
-            raise TypeError(f"{name} must be a torch.Tensor, got {type(tensor).__name__}")
+        require_tensor(name, tensor, shape="(..., T, d)")
         if tensor.dim() < 2:
             raise ShapeError(f"{name} must have shape (..., T, d), got {_shape(tensor)}")
     if query.shape[-1] != key.shape[-1]:
@@ -60,9 +59,7 @@ def padding_mask(attention_mask: Tensor) -> Tensor:
 def _combined_mask(mask: Tensor | None, causal: bool, t_q: int, t_k: int, batch: tuple[int, ...],
                    device: torch.device) -> Tensor | None:
     if mask is not None:
-        if not isinstance(mask, Tensor) or mask.dtype != torch.bool:
-            got = mask.dtype if isinstance(mask, Tensor) else type(mask).__name__
-            raise TypeError(f"mask must be a boolean tensor (True = may attend), got {got}")
+        require_tensor("mask", mask, shape="(..., T_q, T_k), True where a query may attend", dtype="bool")
         try:
             torch.broadcast_shapes(mask.shape, (*batch, t_q, t_k))
         except RuntimeError:

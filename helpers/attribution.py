@@ -1,7 +1,7 @@
 """Which tokens did a classifier use? Gradient x input attributions, [CLS] attention, and how to compare them.
 
     from helpers.attribution import (gradient_x_input, cls_attention, rank_correlation, removal_effect,
-                                     deletion_order, deletion_curve)
+                                     deletion_curve)
     inputs = tokenizer(text, return_tensors="pt")                  # one email, no padding
     grad_x = gradient_x_input(model, inputs)                       # (1, T): how much each token pushed the logit
     attn = cls_attention(model, inputs)                            # (1, T): where [CLS] looks in the last layer
@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from .bert_inspect import get_attentions
+from .course.validation import require_int, require_sequence, require_tensor
 
 _SKIP = ("labels", "label", "input_ids")
 
@@ -36,10 +37,7 @@ _SKIP = ("labels", "label", "input_ids")
 def _inputs(inputs: Any) -> Mapping[str, torch.Tensor]:
     if not isinstance(inputs, Mapping) or "input_ids" not in inputs:
         raise TypeError(f"inputs must be a tokenizer's output (a mapping with input_ids), got {type(inputs).__name__}")
-    ids = inputs["input_ids"]
-    if not isinstance(ids, torch.Tensor) or ids.dim() != 2:
-        raise ValueError(f"inputs['input_ids'] must be a (B, T) tensor (return_tensors='pt'), got "
-                         f"{getattr(ids, 'shape', type(ids).__name__)}")
+    require_tensor("inputs['input_ids']", inputs["input_ids"], 2, "(B, T) (return_tensors='pt')")
     return inputs
 
 
@@ -91,13 +89,11 @@ def cls_attention(model: torch.nn.Module, inputs: Mapping[str, torch.Tensor], la
     The model must run eager attention (``attn_implementation="eager"``).
     """
     model, inputs = _model(model), _inputs(inputs)
-    if isinstance(layer, bool) or not isinstance(layer, int):
-        raise TypeError(f"layer must be an int (negative counts from the top), got {type(layer).__name__}")
+    require_int("layer", layer)  # negative counts from the top
     device = next(model.parameters()).device
     clean = {k: v.to(device) for k, v in inputs.items() if k not in ("labels", "label")}
     attentions = get_attentions(model, clean)  # L x (B, H, T, T)
-    if not -len(attentions) <= layer < len(attentions):
-        raise ValueError(f"layer must be between {-len(attentions)} and {len(attentions) - 1}, got {layer}")
+    require_int("layer", layer, minimum=-len(attentions), maximum=len(attentions) - 1)
     return attentions[layer][:, :, 0, :].mean(dim=1).cpu()  # (B, T)
 
 
@@ -115,9 +111,8 @@ def _ranks(values: np.ndarray) -> np.ndarray:
 def rank_correlation(a: Any, b: Any) -> float:
     """Spearman's rho: the Pearson correlation of the two rankings (ties share their average rank);
     NaN when a or b holds a NaN, as ``scipy.stats.spearmanr`` returns (a NaN has no rank)."""
-    for name, value in (("a", a), ("b", b)):
-        if isinstance(value, (str, bytes)) or not hasattr(value, "__len__"):
-            raise TypeError(f"{name} must be a 1-d sequence of numbers (list, array, tensor), got {type(value).__name__}")
+    require_sequence("a", a)
+    require_sequence("b", b)
     x = np.asarray(a.detach().cpu() if hasattr(a, "detach") else a, dtype=np.float64)
     y = np.asarray(b.detach().cpu() if hasattr(b, "detach") else b, dtype=np.float64)
     if x.ndim != 1 or x.shape != y.shape:
@@ -132,26 +127,32 @@ def rank_correlation(a: Any, b: Any) -> float:
     return float(np.corrcoef(rx, ry)[0, 1])
 
 
-def _keep(keep: torch.Tensor | None, length: int) -> torch.Tensor:
+def _one_sequence(inputs: Mapping[str, torch.Tensor], scores: Any, keep: Any) -> torch.Tensor:
+    """Check one sequence's ``scores`` (T,) and ``keep`` (T,) bool (default: the first and last token,
+    [CLS] and [SEP]); return ``keep`` on the CPU."""
+    ids = inputs["input_ids"]
+    if ids.shape[0] != 1:
+        raise ValueError(f"inputs must hold one sequence (B = 1), got a batch of {ids.shape[0]}")
+    length = ids.shape[1]
+    require_tensor("scores", scores, 1, f"({length},), one score per token")
+    if scores.shape != (length,):
+        raise ValueError(f"scores must be a ({length},) tensor, one score per token, got {tuple(scores.shape)}")
     if keep is None:
         keep = torch.zeros(length, dtype=torch.bool)
         keep[[0, -1]] = True  # [CLS] and [SEP]
-    if not isinstance(keep, torch.Tensor) or keep.dtype != torch.bool or keep.shape != (length,):
+    require_tensor("keep", keep, 1, f"({length},), True for tokens never removed", dtype="bool")
+    if keep.shape != (length,):
         raise ValueError(f"keep must be a ({length},) bool tensor, True for tokens never removed, got "
-                         f"{getattr(keep, 'shape', type(keep).__name__)}")
+                         f"{tuple(keep.shape)}")
     return keep.cpu()
 
 
-def deletion_order(scores: torch.Tensor, keep: torch.Tensor | None = None) -> torch.Tensor:
+def _deletion_order(scores: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
     """Token positions in deletion order: largest score first (signed: a negative score comes last).
 
-    ``scores`` (T,); ``keep`` (T,) bool marks tokens never deleted (default: the first and last,
-    [CLS] and [SEP]). Ties keep their left-to-right order. Returns (T - kept,) positions.
+    ``scores`` (T,); ``keep`` (T,) bool marks tokens never deleted. Ties keep their
+    left-to-right order. Returns (T - kept,) positions.
     """
-    if not isinstance(scores, torch.Tensor) or scores.dim() != 1:
-        raise ValueError(f"scores must be a (T,) tensor, one score per token, got "
-                         f"{getattr(scores, 'shape', type(scores).__name__)}")
-    keep = _keep(keep, len(scores))
     order = scores.detach().cpu().double().masked_fill(keep, float("-inf")).argsort(descending=True, stable=True)
     return order[: int((~keep).sum())]  # (T - kept,)
 
@@ -166,15 +167,8 @@ def deletion_curve(model: torch.nn.Module, inputs: Mapping[str, torch.Tensor], s
     masks run as one batch.
     """
     model, inputs = _model(model), _inputs(inputs)
-    ids = inputs["input_ids"]
-    if ids.shape[0] != 1:
-        raise ValueError(f"inputs must hold one sequence (B = 1), got a batch of {ids.shape[0]}")
-    if not isinstance(scores, torch.Tensor) or scores.shape != (ids.shape[1],):
-        raise ValueError(f"scores must be a ({ids.shape[1]},) tensor, one score per token, got "
-                         f"{getattr(scores, 'shape', type(scores).__name__)}")
-    order = deletion_order(scores, keep)  # (T - kept,)
-    if isinstance(k_max, bool) or not isinstance(k_max, int) or not 0 <= k_max <= len(order):
-        raise ValueError(f"k_max must be an int between 0 and {len(order)} (the removable tokens), got {k_max!r}")
+    order = _deletion_order(scores, _one_sequence(inputs, scores, keep))  # (T - kept,)
+    require_int("k_max", k_max, minimum=0, maximum=len(order))  # at most the removable tokens
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
@@ -201,17 +195,8 @@ def removal_effect(model: torch.nn.Module, inputs: Mapping[str, torch.Tensor], s
     not saturate near 1, so confident predictions still show how much they moved.
     """
     model, inputs = _model(model), _inputs(inputs)
-    ids = inputs["input_ids"]
-    if ids.shape[0] != 1:
-        raise ValueError(f"inputs must hold one sequence (B = 1), got a batch of {ids.shape[0]}")
-    length = ids.shape[1]
-    if not isinstance(scores, torch.Tensor) or scores.shape != (length,):
-        raise ValueError(f"scores must be a ({length},) tensor, one score per token, got "
-                         f"{getattr(scores, 'shape', type(scores).__name__)}")
-    keep = _keep(keep, length)
-    removable = int((~keep).sum())
-    if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= removable:
-        raise ValueError(f"k must be an int between 0 and {removable} (the removable tokens), got {k!r}")
+    keep = _one_sequence(inputs, scores, keep)
+    require_int("k", k, minimum=0, maximum=int((~keep).sum()))  # at most the removable tokens
     device = next(model.parameters()).device
     was_training = model.training
     model.eval()
@@ -219,7 +204,7 @@ def removal_effect(model: torch.nn.Module, inputs: Mapping[str, torch.Tensor], s
     mask = batch.get("attention_mask", torch.ones_like(batch["input_ids"])).clone()  # (1, T)
     before = model(**{**batch, "attention_mask": mask}).logits.float().log_softmax(dim=-1)[0]  # (C,) log p
     predicted = int(before.argmax())
-    ranked = deletion_order(scores, keep)[:k]
+    ranked = _deletion_order(scores, keep)[:k]
     mask[0, ranked.to(device)] = 0
     after = model(**{**batch, "attention_mask": mask}).logits.float().log_softmax(dim=-1)[0]  # (C,)
     model.train(was_training)

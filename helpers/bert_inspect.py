@@ -29,9 +29,7 @@ class EagerAttentionError(TutorialError, ValueError):
 
 def attention_implementation(model: Any) -> str:
     """The attention kernel a transformers model runs ("eager", "sdpa", ...)."""
-    config = getattr(model, "config", None)
-    if config is None:
-        raise TypeError(f"model must be a transformers model with a .config, got {type(model).__name__}")
+    config = require_model("model", model).config
     return str(getattr(config, "_attn_implementation", None) or "eager")
 
 
@@ -88,11 +86,8 @@ def cosine_matrix(a: torch.Tensor, b: torch.Tensor | None = None) -> torch.Tenso
     return a_unit @ b_unit.T  # (N, M)
 
 
-def word_positions(tokenizer: Any, text: str, word: str) -> list[int]:
+def _word_positions(tokenizer: Any, text: str, word: str) -> list[int]:
     """Token positions of the first whole-word occurrence of ``word`` in ``text`` (all its pieces)."""
-    require_callable("tokenizer", tokenizer)
-    require_str("text", text)
-    require_str("word", word)
     encoding = tokenizer(text, return_offsets_mapping=True)
     spans, offsets = encoding.word_ids(), encoding["offset_mapping"]
     for index in sorted({w for w in spans if w is not None}):
@@ -112,10 +107,11 @@ def word_vectors(model: Any, tokenizer: Any, texts: Sequence[str], word: str) ->
     require_model("model", model)
     require_callable("tokenizer", tokenizer)
     texts = require_strings("texts", texts, min_length=1)
+    require_str("word", word)
     model.eval()
     per_text = []
     for text in texts:
-        positions = word_positions(tokenizer, text, word)
+        positions = _word_positions(tokenizer, text, word)
         inputs = tokenizer(text, return_tensors="pt").to(model.device)
         hidden = model(**inputs, output_hidden_states=True).hidden_states  # (L+1) x (1, T, D)
         per_text.append(torch.stack([h[0, positions].mean(dim=0) for h in hidden]))  # (L+1, D)
@@ -152,9 +148,8 @@ def pooled_features(encoder: Any, dataset: Any, collate_fn: Any, layers: Sequenc
     require_int("batch_size", batch_size, minimum=1)
     depth = encoder.config.num_hidden_layers
     layers = [depth] if layers is None else list(require_sequence("layers", layers, min_length=1))
-    outside = [k for k in layers if isinstance(k, bool) or not isinstance(k, int) or not 0 <= k <= depth]
-    if outside:
-        raise ValueError(f"layers must be layer numbers from 0 to {depth}, got {outside}")
+    for index, k in enumerate(layers):
+        require_int(f"layers[{index}]", k, minimum=0, maximum=depth)  # 0 = the embeddings' output
     was_training, device = encoder.training, next(encoder.parameters()).device
     encoder.eval()
     found: dict[int, list[torch.Tensor]] = {k: [] for k in layers}
@@ -172,15 +167,9 @@ def pooled_features(encoder: Any, dataset: Any, collate_fn: Any, layers: Sequenc
 PATTERNS = ("to [CLS]", "to [SEP]", "previous token", "next token", "same token")
 
 
-def pattern_targets(tokens: Sequence[str], cls_token: str = "[CLS]",
-                    sep_token: str = "[SEP]") -> dict[str, torch.Tensor]:
+def _pattern_targets(tokens: Sequence[str], cls_token: str, sep_token: str) -> dict[str, torch.Tensor]:
     """For each pattern, a (T_q, T_k) boolean matrix: True where key k is query q's target."""
-    tokens = require_strings("tokens", tokens)
-    require_str("cls_token", cls_token)
-    require_str("sep_token", sep_token)
     t = len(tokens)
-    if t < 2:
-        raise ValueError(f"tokens must hold at least 2 tokens, got {t}")
     is_cls = torch.tensor([tok == cls_token for tok in tokens])  # (T,)
     is_sep = torch.tensor([tok == sep_token for tok in tokens])  # (T,)
     return {
@@ -200,7 +189,10 @@ class PatternScores:
     baselines: dict[str, float]  # pattern -> what uniform attention would score
 
 
-def _layers_heads(attention: Any, tokens: Sequence[str]) -> torch.Tensor:
+def _layers_heads(attention: Any, tokens: Sequence[str], cls_token: str, sep_token: str) -> torch.Tensor:
+    """The checked (L, H, T, T) weights of one sequence of at least 2 ``tokens``."""
+    require_str("cls_token", cls_token)
+    require_str("sep_token", sep_token)
     weights = torch.as_tensor(as_layers_heads(attention)).float()  # (L, H, T, T)
     if weights.shape[-2:] != (len(tokens), len(tokens)):
         raise ShapeError(f"attention must end in (T, T) with T = len(tokens) = {len(tokens)}, "
@@ -216,10 +208,10 @@ def head_pattern_scores(attention: Any, tokens: Sequence[str], cls_token: str = 
     A head's score is the attention mass on the pattern's target keys, averaged over
     the queries that have a target (the first token has no previous token).
     """
-    tokens = require_strings("tokens", tokens)
-    weights = _layers_heads(attention, tokens)  # (L, H, T, T)
+    tokens = require_strings("tokens", tokens, min_length=2)
+    weights = _layers_heads(attention, tokens, cls_token, sep_token)  # (L, H, T, T)
     scores, baselines = {}, {}
-    for name, target in pattern_targets(tokens, cls_token, sep_token).items():
+    for name, target in _pattern_targets(tokens, cls_token, sep_token).items():
         valid = target.any(dim=1)  # (T_q,) queries that have a target
         if not valid.any():
             raise ValueError(f"tokens must contain a target of the pattern {name!r} (e.g. {cls_token} and "
@@ -230,13 +222,8 @@ def head_pattern_scores(attention: Any, tokens: Sequence[str], cls_token: str = 
     return PatternScores(scores, baselines)
 
 
-def average_scores(found: Sequence[PatternScores]) -> PatternScores:
-    """The mean of several sequences' pattern scores (and of their baselines)."""
-    require_sequence("found", found)
-    if not found:
-        raise ValueError("found must hold the scores of at least one sequence, got an empty sequence")
-    for item in found:
-        _require_scores(item)
+def _average_scores(found: Sequence[PatternScores]) -> PatternScores:
+    """The mean of several (at least one) sequences' pattern scores (and of their baselines)."""
     return PatternScores(
         {name: torch.stack([f.scores[name] for f in found]).mean(dim=0) for name in found[0].scores},
         {name: sum(f.baselines[name] for f in found) / len(found) for name in found[0].baselines})
@@ -287,7 +274,7 @@ def _attentions_of_texts(model: Any, tokenizer: Any, texts: Sequence[str]) -> li
 
 def pattern_scores_for_texts(model: Any, tokenizer: Any, texts: Sequence[str]) -> PatternScores:
     """Pattern scores averaged over ``texts`` (each run on its own, without padding)."""
-    return average_scores([head_pattern_scores(attention, tokens, tokenizer.cls_token, tokenizer.sep_token)
+    return _average_scores([head_pattern_scores(attention, tokens, tokenizer.cls_token, tokenizer.sep_token)
                            for attention, tokens in _attentions_of_texts(model, tokenizer, texts)])
 
 
@@ -314,8 +301,8 @@ def sink_free_scores(attention: Any, tokens: Sequence[str], cls_token: str = "[C
     score is the mean share of it on the target (a real token: previous, next or the same).
     A query that gives the sink everything scores 0. Notebook 03, section 5.3.
     """
-    tokens = require_strings("tokens", tokens)
-    weights = _layers_heads(attention, tokens)  # (L, H, T, T)
+    tokens = require_strings("tokens", tokens, min_length=2)
+    weights = _layers_heads(attention, tokens, cls_token, sep_token)  # (L, H, T, T)
     special = torch.tensor([tok in (cls_token, sep_token) for tok in tokens])  # (T,)
     n_real = int((~special).sum())
     if not (~special[:-1] & ~special[1:]).any():  # else no query has a previous or next real token
@@ -323,7 +310,7 @@ def sink_free_scores(attention: Any, tokens: Sequence[str], cls_token: str = "[C
                          f"got {list(tokens)}")
     real = ~special[:, None] & ~special[None, :]  # (T_q, T_k): a real query and a real key
     non_sink = (weights * real).sum(dim=-1).clamp_min(1e-12)  # (L, H, T_q): 1 - sink mass, for real queries
-    targets = pattern_targets(tokens, cls_token, sep_token)
+    targets = _pattern_targets(tokens, cls_token, sep_token)
     scores = {}
     for name in POSITIONAL:
         target = targets[name] & real  # (T_q, T_k)

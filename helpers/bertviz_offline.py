@@ -37,11 +37,9 @@ LIBRARY_FILES = {"d3": "dist/d3.min.js", "jquery": "dist/jquery.min.js"}
 DECIMALS = 4  # attention weights are rounded to this many decimals in the page
 
 
-def library_source(name: str) -> str:
-    """The JavaScript of one inlined library, made safe to place inside a <script> element."""
-    require_str("name", name)
-    if name not in LIBRARY_FILES:
-        raise ValueError(f"name must be one of {sorted(LIBRARY_FILES)}, got {name!r}")
+def _library_source(name: str) -> str:
+    """The JavaScript of one inlined library (a key of ``LIBRARY_FILES``), made safe to place inside a
+    <script> element."""
     text = (assets.path(name) / LIBRARY_FILES[name]).read_text(encoding="utf-8")
     return _script_safe(text)
 
@@ -164,7 +162,7 @@ def _build(kind: str, page: str, weights: np.ndarray, tokens: Sequence[str]) -> 
         raise RuntimeError("bertviz's markup has no bertviz-<id> element; this bertviz version is not supported")
     wrap_id = f"bertviz-offline-{uuid.uuid4().hex}"
     code = _PAGE_SCRIPT % {
-        "d3": library_source("d3"), "jquery": library_source("jquery"), "bertviz": script,
+        "d3": _library_source("d3"), "jquery": _library_source("jquery"), "bertviz": script,
         "wrap_id": json.dumps(wrap_id), "root_id": json.dumps(root_id.group(1)),
     }
     fragment = (f'<div id="{wrap_id}" class="bertviz-offline" data-bertviz-status="waiting">\n'
@@ -199,9 +197,7 @@ def model_view(attention: Any, tokens: Sequence[str], sentence_b_start: int | No
     """bertviz's model view: a thumbnail per (layer, head); click one to enlarge it."""
     import bertviz
 
-    require_str("display_mode", display_mode)
-    if display_mode not in ("light", "dark"):
-        raise ValueError(f"display_mode must be 'light' or 'dark', got {display_mode!r}")
+    require_str("display_mode", display_mode, choices=("light", "dark"))
     layers, weights = _prepare(attention, tokens)
     if sentence_b_start is not None:
         require_int("sentence_b_start", sentence_b_start, minimum=1, maximum=len(tokens) - 1)
@@ -210,7 +206,7 @@ def model_view(attention: Any, tokens: Sequence[str], sentence_b_start: int | No
     return _build("model view", page, weights, tokens)
 
 
-def javascript_available() -> bool:
+def _javascript_available() -> bool:
     """True inside a Jupyter kernel (a front end that can run the view's script)."""
     try:
         from IPython import get_ipython
@@ -223,7 +219,7 @@ def javascript_available() -> bool:
 def show(view: AttentionView, interactive: bool | None = None, **static_options: Any) -> Figure | None:
     """Display the interactive view, or its static picture where JavaScript cannot run.
 
-    ``interactive=None`` decides by the environment (``javascript_available()``);
+    ``interactive=None`` decides by the environment (``_javascript_available()``: a Jupyter kernel);
     ``static_options`` go to ``view.static()``. Outside a notebook the static figure
     is returned (save it with ``figure.savefig``); inside one it is displayed.
     """
@@ -231,7 +227,7 @@ def show(view: AttentionView, interactive: bool | None = None, **static_options:
         raise TypeError(f"view must be an AttentionView (from head_view or model_view), got {type(view).__name__}")
     if interactive is not None:
         require_bool("interactive", interactive)
-    in_kernel = javascript_available()
+    in_kernel = _javascript_available()
     if in_kernel if interactive is None else interactive:
         from IPython.display import HTML, display
 

@@ -1,6 +1,6 @@
 """A small embedding association probe (WEAT-style, Caliskan et al. 2017) for a pretrained encoder.
 
-    from helpers.bias_probe import word_embeddings, association, effect_size, permutation_test
+    from helpers.bias_probe import word_embeddings, effect_size, permutation_test
     X = word_embeddings(model, tokenizer, ["engineer", ...])   # (n, D) target words, e.g. occupations
     effect_size(X, Y, A, B)       # how much more X than Y leans towards attribute A (vs B), in std units
     permutation_test(X, Y, A, B)  # one-sided p-value: how often a random split of X + Y does as well
@@ -24,40 +24,43 @@ import numpy as np
 import torch
 
 from .bert_inspect import cosine_matrix, sentence_embeddings
+from .course.validation import require_int, require_str, require_strings, require_tensor
 
 
 def _matrix(value: Any, name: str, width: int | None = None) -> torch.Tensor:
-    if not isinstance(value, torch.Tensor):
-        raise TypeError(f"{name} must be an (N, D) tensor of embeddings, got {type(value).__name__}")
-    if value.dim() != 2 or value.shape[0] < 1 or (width is not None and value.shape[1] != width):
-        wanted = f"(N, {width})" if width is not None else "(N, D) with N >= 1"
+    wanted = f"(N, {width})" if width is not None else "(N, D) with N >= 1"
+    require_tensor(name, value, 2, f"{wanted}, one embedding per row")
+    if value.shape[0] < 1 or (width is not None and value.shape[1] != width):
         raise ValueError(f"{name} must be {wanted}, got shape {tuple(value.shape)}")
     return value.float()
 
 
+def _embeddings(x: Any, y: Any, a: Any, b: Any) -> tuple[torch.Tensor, ...]:
+    """The four checked (N, D) matrices of a test, all with the width of ``x``."""
+    x = _matrix(x, "x")
+    return (x, *(_matrix(value, name, x.shape[1]) for name, value in (("y", y), ("a", a), ("b", b))))
+
+
 def word_embeddings(model: Any, tokenizer: Any, words: Sequence[str], template: str = "{}") -> torch.Tensor:
     """Mean-pooled encoder output of each word put in ``template`` (e.g. "This is a {}."): (N, D)."""
-    if isinstance(words, str) or not all(isinstance(w, str) and w for w in words):
-        raise TypeError(f"words must be a list of non-empty strings, got {words!r:.80}")
-    if not words:
-        raise ValueError("words must hold at least one word, got an empty list")
-    if not isinstance(template, str) or template.count("{}") != 1:
+    words = require_strings("words", words, min_length=1)
+    for index, word in enumerate(words):
+        require_str(f"words[{index}]", word)
+    require_str("template", template)
+    if template.count("{}") != 1:
         raise ValueError(f"template must be a string with exactly one '{{}}' for the word, got {template!r}")
     return sentence_embeddings(model, tokenizer, [template.format(w) for w in words])  # (N, D)
 
 
-def association(w: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+def _association(w: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """s(w, A, B) = mean cosine with A - mean cosine with B, for each row of ``w``: (N,)."""
-    w = _matrix(w, "w")
-    a, b = _matrix(a, "a", w.shape[1]), _matrix(b, "b", w.shape[1])
     return cosine_matrix(w, a).mean(dim=1) - cosine_matrix(w, b).mean(dim=1)  # (N,)
 
 
 def effect_size(x: torch.Tensor, y: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> float:
     """(mean_x s - mean_y s) / sample std of s over X and Y together (WEAT's d)."""
-    x = _matrix(x, "x")
-    y = _matrix(y, "y", x.shape[1])
-    s = association(torch.cat([x, y]), a, b)  # (n_x + n_y,)
+    x, y, a, b = _embeddings(x, y, a, b)
+    s = _association(torch.cat([x, y]), a, b)  # (n_x + n_y,)
     spread = s.std(unbiased=True)
     if len(s) < 3 or spread == 0:
         raise ValueError(f"x and y need at least 3 words together with differing associations, got {len(s)}")
@@ -67,13 +70,10 @@ def effect_size(x: torch.Tensor, y: torch.Tensor, a: torch.Tensor, b: torch.Tens
 def permutation_test(x: torch.Tensor, y: torch.Tensor, a: torch.Tensor, b: torch.Tensor,
                      n_permutations: int = 10000, seed: int = 0) -> float:
     """One-sided p-value of sum_x s - sum_y s over re-splits of X + Y (exact when there are few)."""
-    x = _matrix(x, "x")
-    y = _matrix(y, "y", x.shape[1])
-    if isinstance(n_permutations, bool) or not isinstance(n_permutations, int):
-        raise TypeError(f"n_permutations must be an int, got {type(n_permutations).__name__}")
-    if n_permutations < 100:
-        raise ValueError(f"n_permutations must be at least 100, got {n_permutations}")
-    s = association(torch.cat([x, y]), a, b).double().numpy()  # (n,)
+    x, y, a, b = _embeddings(x, y, a, b)
+    require_int("n_permutations", n_permutations, minimum=100)
+    require_int("seed", seed, minimum=0)
+    s = _association(torch.cat([x, y]), a, b).double().numpy()  # (n,)
     n, k = len(s), len(x)
     observed = s[:k].sum() - s[k:].sum()
     total = s.sum()

@@ -24,10 +24,11 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .course.validation import require_callable, require_int, require_number, require_sequence
+
 
 def _vector(values: Any, name: str) -> np.ndarray:
-    if isinstance(values, (str, bytes)) or values is None or not hasattr(values, "__len__"):
-        raise TypeError(f"{name} must be a 1-d array, list or tensor, got {type(values).__name__}")
+    require_sequence(name, values)  # a 1-d array, list or tensor
     array = np.asarray(values.detach().cpu() if hasattr(values, "detach") else values)
     if array.ndim != 1:
         raise ValueError(f"{name} must be 1-d (one value per example), got shape {array.shape}")
@@ -47,14 +48,6 @@ def _confidences_and_correct(confidences: Any, correct: Any) -> tuple[np.ndarray
         raise ValueError(f"confidences must be probabilities between 0 and 1, got min {conf.min():.3g}, "
                          f"max {conf.max():.3g}")
     return conf, right.astype(np.float64)
-
-
-def _check_bins(n_bins: Any) -> int:
-    if isinstance(n_bins, bool) or not isinstance(n_bins, int):
-        raise TypeError(f"n_bins must be an int, got {type(n_bins).__name__}")
-    if n_bins < 1:
-        raise ValueError(f"n_bins must be at least 1, got {n_bins}")
-    return n_bins
 
 
 @dataclass(frozen=True)
@@ -80,7 +73,7 @@ def reliability_bins(confidences: Any, correct: Any, n_bins: int = 10) -> Reliab
     0.3 * 10 rounds to 3.0000000000000004, whose ceiling would put 0.3 in (0.3, 0.4].
     """
     conf, right = _confidences_and_correct(confidences, correct)
-    n_bins = _check_bins(n_bins)
+    require_int("n_bins", n_bins, minimum=1)
     edges = np.arange(n_bins + 1) / n_bins  # (M + 1,) each edge m / M correctly rounded
     index = np.searchsorted(edges[1:-1], conf, side="left")  # (N,) inner edges strictly below each confidence
     counts = np.bincount(index, minlength=n_bins)
@@ -191,17 +184,12 @@ def mean_ci(values: Any, n_resamples: int = 1000, level: float = 0.95, seed: int
 
 
 def _check_metric(metric: Any) -> None:
-    if not callable(metric):
-        raise TypeError(f"metric must be a function metric(y_true, y_pred) -> float, got {type(metric).__name__}")
+    require_callable("metric", metric)  # metric(y_true, y_pred) -> float
 
 
 def _check_resampling(n_resamples: Any, level: Any) -> None:
-    if isinstance(n_resamples, bool) or not isinstance(n_resamples, int):
-        raise TypeError(f"n_resamples must be an int, got {type(n_resamples).__name__}")
-    if n_resamples < 10:
-        raise ValueError(f"n_resamples must be at least 10, got {n_resamples}")
-    if not isinstance(level, float) or not 0 < level < 1:
-        raise ValueError(f"level must be a float between 0 and 1 (e.g. 0.95), got {level!r}")
+    require_int("n_resamples", n_resamples, minimum=10)
+    require_number("level", level, above=0.0, below=1.0)  # e.g. 0.95
 
 
 def _percentile_bootstrap(statistic: Callable[[np.ndarray], float], n: int, n_resamples: int, level: float,
@@ -219,8 +207,7 @@ def _percentile_bootstrap(statistic: Callable[[np.ndarray], float], n: int, n_re
 def rare_positive_indices(labels: Any, share: float = 0.05, positive: int = 1, seed: int = 0) -> list[int]:
     """Indices (sorted) keeping every negative and just enough positives that they make up ``share``."""
     array = _vector(labels, "labels")
-    if not isinstance(share, float) or not 0 < share < 1:
-        raise ValueError(f"share must be a float between 0 and 1 (e.g. 0.05), got {share!r}")
+    require_number("share", share, above=0.0, below=1.0)  # e.g. 0.05
     positives = np.flatnonzero(array == positive)
     negatives = np.flatnonzero(array != positive)
     wanted = round(share * len(negatives) / (1 - share))

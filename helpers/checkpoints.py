@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .course.validation import require_module, require_path
+from .course.validation import require_int, require_module, require_path
 
 WEIGHTS, STATE, HISTORY = "model.safetensors", "state.pt", "history.json"
 _EPOCH_DIR = re.compile(r"^epoch-(\d+)$")
@@ -70,8 +70,7 @@ def save_checkpoint(folder: str | Path, epoch: int, model: torch.nn.Module, opti
     """Write ``<folder>/epoch-<epoch>/`` (weights, training state, history); return its path."""
     from safetensors.torch import save_model
 
-    if not isinstance(epoch, int) or epoch < 1:
-        raise ValueError(f"epoch must be the number of finished epochs (>= 1), got {epoch!r}")
+    require_int("epoch", epoch, minimum=1)  # the number of finished epochs
     folder = require_path("folder", folder)
     _require_training_objects(model, optimizer, scheduler)
     if not isinstance(history, dict):

@@ -20,7 +20,7 @@ from torch import Tensor, nn
 
 from .attention import MultiHeadAttention, padding_mask
 from .course.errors import ShapeError
-from .course.validation import require_int, require_number, require_str, require_tensor
+from .course.validation import require_bool, require_callable, require_int, require_number, require_str, require_tensor
 
 # Activation names as transformers' configs spell them (``config.hidden_act``).
 ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
@@ -32,11 +32,8 @@ ACTIVATIONS: dict[str, Callable[[], nn.Module]] = {
 POSITION_KINDS = ("learned", "sinusoidal")
 
 
-def activation(name: str) -> nn.Module:
+def _activation(name: str) -> nn.Module:
     """The activation module for a config's ``hidden_act`` name ('gelu', 'relu', ...)."""
-    require_str("name", name)
-    if name not in ACTIVATIONS:
-        raise ValueError(f"the activation name must be one of {', '.join(ACTIVATIONS)}, got {name!r}")
     return ACTIVATIONS[name]()
 
 
@@ -61,14 +58,11 @@ class EncoderConfig:
             require_int(name, getattr(self, name), minimum=1)
         require_number("dropout", self.dropout, minimum=0.0, below=1.0)
         require_number("layer_norm_eps", self.layer_norm_eps, above=0.0)
-        require_str("activation", self.activation)
-        require_str("positions", self.positions)
+        require_str("activation", self.activation, choices=list(ACTIVATIONS))
+        require_str("positions", self.positions, choices=POSITION_KINDS)
         if self.d_model % self.num_heads:
             raise ShapeError(f"d_model={self.d_model} is not divisible by num_heads={self.num_heads}: "
                              f"d_model must be a multiple of num_heads")
-        if self.positions not in POSITION_KINDS:
-            raise ValueError(f"positions must be one of {POSITION_KINDS}, got {self.positions!r}")
-        activation(self.activation)  # validates the name
 
     @classmethod
     def from_bert(cls, config) -> "EncoderConfig":
@@ -87,11 +81,10 @@ def sinusoidal_positions(num_positions: int, d_model: int) -> Tensor:
     Each pair of features is a clock turning at its own speed, fast in the first
     features and slow in the last ones.
     """
-    require_int("num_positions", num_positions)
-    require_int("d_model", d_model)
-    if num_positions < 1 or d_model < 2 or d_model % 2:
-        raise ValueError(f"sinusoidal_positions needs num_positions >= 1 and an even d_model >= 2, "
-                         f"got num_positions={num_positions}, d_model={d_model}")
+    require_int("num_positions", num_positions, minimum=1)
+    require_int("d_model", d_model, minimum=2)
+    if d_model % 2:
+        raise ShapeError(f"d_model must be even (sines and cosines come in pairs of features), got {d_model}")
     position = torch.arange(num_positions, dtype=torch.float32)[:, None]  # (P, 1)
     even = torch.arange(0, d_model, 2, dtype=torch.float32)  # (D/2,): the 2i
     frequency = torch.exp(-math.log(10000.0) * even / d_model)  # (D/2,): 1 / 10000^(2i/D)
@@ -109,8 +102,9 @@ class FeedForward(nn.Module):
         super().__init__()
         require_int("d_model", d_model, minimum=1)
         require_int("d_ff", d_ff, minimum=1)
+        require_str("activation_name", activation_name, choices=list(ACTIVATIONS))
         self.up = nn.Linear(d_model, d_ff)
-        self.act = activation(activation_name)
+        self.act = _activation(activation_name)
         self.down = nn.Linear(d_ff, d_model)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -121,8 +115,7 @@ def add_and_norm(x: Tensor, update: Tensor, norm: nn.Module) -> Tensor:
     """Post-LN residual step: LayerNorm(x + update), where update = Dropout(sublayer(x))."""
     require_tensor("x", x)
     require_tensor("update", update)
-    if not callable(norm):
-        raise TypeError(f"norm must be a module such as nn.LayerNorm(d_model), got {type(norm).__name__}")
+    require_callable("norm", norm)  # a module such as nn.LayerNorm(d_model)
     if x.shape != update.shape:
         raise ShapeError(f"the residual x {tuple(x.shape)} and the sublayer's output update "
                          f"{tuple(update.shape)} must have the same shape, got two different ones")
@@ -136,6 +129,7 @@ class EncoderLayer(nn.Module):
                  activation_name: str = "gelu", layer_norm_eps: float = 1e-12) -> None:
         super().__init__()
         require_number("dropout", dropout, minimum=0.0, below=1.0)
+        require_number("layer_norm_eps", layer_norm_eps, above=0.0)
         self.attention = MultiHeadAttention(d_model, num_heads)
         self.attention_norm = nn.LayerNorm(d_model, eps=layer_norm_eps)
         self.feed_forward = FeedForward(d_model, d_ff, activation_name)
@@ -193,7 +187,7 @@ class Embeddings(nn.Module):
         require_tensor("input_ids", input_ids, 2, "(B, T)", dtype="int")
         if token_type_ids is None:
             token_type_ids = torch.zeros_like(input_ids)  # one segment
-        elif token_type_ids.shape != input_ids.shape:
+        elif require_tensor("token_type_ids", token_type_ids, 2, "(B, T)", dtype="int").shape != input_ids.shape:
             raise ShapeError(f"token_type_ids {tuple(token_type_ids.shape)} must have the shape of "
                              f"input_ids {tuple(input_ids.shape)}")
         x = self.word(input_ids) + self.token_type(token_type_ids)  # (B, T, D)
@@ -219,6 +213,7 @@ class Encoder(nn.Module):
         embeddings' output followed by every layer's output (num_layers + 1 tensors).
         """
         require_tensor("input_ids", input_ids, 2, "(B, T)", dtype="int")
+        require_bool("all_hidden_states", all_hidden_states)
         if attention_mask is not None and require_tensor("attention_mask", attention_mask).shape != input_ids.shape:
             raise ShapeError(f"attention_mask {tuple(attention_mask.shape)} must have the shape of "
                              f"input_ids {tuple(input_ids.shape)}")

@@ -24,12 +24,11 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .course.validation import require_int, require_str, require_strings
+from .course.validation import require_int, require_sequence, require_str, require_strings
 
 
 def _as_labels(values: Any, name: str) -> np.ndarray:
-    if isinstance(values, (str, bytes, dict)) or not hasattr(values, "__len__"):
-        raise TypeError(f"{name} must be a sequence of integer class ids, got {type(values).__name__}")
+    require_sequence(name, values)  # of integer class ids
     array = np.asarray(values.cpu() if hasattr(values, "cpu") else values)
     if array.ndim != 1:
         raise ValueError(f"{name} must be a 1-d sequence of class ids, got shape {array.shape}")
@@ -92,8 +91,7 @@ def plot_confusion_matrix(confusion: Sequence[Sequence[int]], names: Sequence[st
 
     names = require_strings("names", names, min_length=1)
     require_str("title", title, empty=True)
-    if isinstance(confusion, (str, bytes)) or not hasattr(confusion, "__len__"):
-        raise TypeError(f"confusion must be a square table of counts (a list of lists), got {type(confusion).__name__}")
+    require_sequence("confusion", confusion)  # a square table of counts (a list of lists)
     counts = np.asarray(confusion)
     if counts.size and (not np.issubdtype(counts.dtype, np.number) or (counts < 0).any()):
         raise ValueError(f"confusion must hold non-negative counts, got {counts.dtype} values down to "
@@ -117,36 +115,6 @@ def plot_confusion_matrix(confusion: Sequence[Sequence[int]], names: Sequence[st
     return ax
 
 
-def plot_metric_bars(results: dict[str, dict[str, float]], metrics: Sequence[str] = ("accuracy", "f1_macro"),
-                     ax=None, title: str = "Validation metrics", floor: float | None = None):
-    """Grouped bars: one group per run (``results[run][metric]``), one bar per metric."""
-    import matplotlib.pyplot as plt
-
-    if not isinstance(results, dict):
-        raise TypeError(f"results must be a dict run name -> {{metric: value}}, got {type(results).__name__}")
-    if not results:
-        raise ValueError("results must hold at least one run, got an empty dict: nothing to plot")
-    metrics = require_strings("metrics", metrics, min_length=1)
-    missing = [(run, m) for run in results for m in metrics if not isinstance(results[run], dict) or m not in results[run]]
-    if missing:
-        raise ValueError(f"results must give every run each metric in {list(metrics)}, got none for {missing[0]}")
-    if floor is not None and not 0 <= floor <= 1:
-        raise ValueError(f"floor must be a fraction between 0 and 1 (a dashed line), got {floor!r}")
-    ax = ax or plt.subplots(figsize=(9, 3.6))[1]
-    runs = list(results)
-    width = 0.8 / len(metrics)
-    for k, metric in enumerate(metrics):
-        x = np.arange(len(runs)) + (k - (len(metrics) - 1) / 2) * width
-        ax.bar(x, [100 * results[run][metric] for run in runs], width=width, label=metric)
-    ax.set_xticks(range(len(runs)), runs, rotation=20, ha="right")
-    ax.set_ylabel("score (%)")
-    if floor is not None:
-        ax.set_ylim(100 * floor, 100)
-    ax.set_title(title)
-    ax.legend()
-    return ax
-
-
 # --- extractive QA: SQuAD v1.1 exact match and F1 -------------------------------------------
 
 _ARTICLES = re.compile(r"\b(a|an|the)\b")
@@ -156,16 +124,14 @@ _PUNCTUATION = frozenset(string.punctuation)
 def normalize_answer(text: str) -> str:
     """SQuAD's official normalisation: lowercase, drop punctuation, drop the articles a/an/the,
     collapse whitespace (in that order, as in the v1.1 evaluation script)."""
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a str, got {type(text).__name__}")
+    require_str("text", text, empty=True)
     text = "".join(ch for ch in text.lower() if ch not in _PUNCTUATION)
     return " ".join(_ARTICLES.sub(" ", text).split())
 
 
 def _check_pair(prediction: Any, gold: Any) -> None:
-    for name, value in (("prediction", prediction), ("gold", gold)):
-        if not isinstance(value, str):
-            raise TypeError(f"{name} must be a str, got {type(value).__name__}")
+    require_str("prediction", prediction, empty=True)
+    require_str("gold", gold, empty=True)
 
 
 def exact_match(prediction: str, gold: str) -> float:

@@ -5,7 +5,8 @@
   the original token at chosen positions and ``IGNORE_INDEX`` (-100) everywhere else,
   so the loss is computed on the chosen positions only.
 * ``shift_for_causal_lm``: the model reads tokens ``0..T-2`` and predicts ``1..T-1``.
-* ``masked_lm_loss`` / ``causal_lm_loss``: the cross-entropies transformers computes.
+* ``causal_lm_loss``: the next-token cross-entropy transformers computes (``_masked_lm_loss``, the
+  cross-entropy over the labels that are not -100, is the masked LM's).
 * ``perplexity``, ``pseudo_perplexity`` (Salazar et al., 2020) and ``unigram_baseline``.
 * ``load_masked_lm``: a pretrained masked LM and its tokenizer, also from the early BERT
   checkpoints whose ``config.json`` has no ``model_type``.
@@ -108,9 +109,8 @@ def shift_for_causal_lm(input_ids: Tensor) -> tuple[Tensor, Tensor]:
     return input_ids[..., :-1], input_ids[..., 1:]
 
 
-def masked_lm_loss(logits: Tensor, labels: Tensor) -> Tensor:
+def _masked_lm_loss(logits: Tensor, labels: Tensor) -> Tensor:
     """Mean cross-entropy (nats) over the positions whose label is not -100. logits (B, T, V), labels (B, T)."""
-    _check_logits(logits, labels)
     return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1), ignore_index=IGNORE_INDEX)
 
 
@@ -122,7 +122,7 @@ def causal_lm_loss(logits: Tensor, input_ids: Tensor) -> Tensor:
     """
     _check_logits(logits, input_ids, "input_ids")
     _, labels = shift_for_causal_lm(input_ids)  # (B, T-1)
-    return masked_lm_loss(logits[:, :-1], labels)
+    return _masked_lm_loss(logits[:, :-1], labels)
 
 
 def _check_logits(logits: Tensor, labels: Tensor, name: str = "labels") -> None:
@@ -150,8 +150,8 @@ def _exp(x: float) -> float:
 
 
 @torch.no_grad()
-def pseudo_log_likelihoods(model: torch.nn.Module, input_ids: Tensor, special_mask: Tensor,
-                           mask_token_id: int, batch_size: int = 64) -> Tensor:
+def _pseudo_log_likelihoods(model: torch.nn.Module, input_ids: Tensor, special_mask: Tensor,
+                            mask_token_id: int, batch_size: int = 64) -> Tensor:
     """Mask each non-special position in turn and score the original token there.
 
     input_ids, special_mask (T,) for one sequence -> (P,) log-probabilities (nats) of the
@@ -161,14 +161,6 @@ def pseudo_log_likelihoods(model: torch.nn.Module, input_ids: Tensor, special_ma
     copy only, as ``pretraining.masked_positions_loss`` does: the same scores, without the
     (T, V) logits of every copy.
     """
-    require_module("model", model)
-    require_tensor("input_ids", input_ids, dtype="int")
-    require_tensor("special_mask", special_mask)
-    require_int("mask_token_id", mask_token_id, minimum=0)
-    require_int("batch_size", batch_size, minimum=1)
-    if input_ids.dim() != 1 or special_mask.shape != input_ids.shape:
-        raise ValueError(f"input_ids and special_mask must be one sequence (T,), got {tuple(input_ids.shape)} "
-                         f"and {tuple(special_mask.shape)}")
     positions = (~special_mask.bool()).nonzero().squeeze(-1)  # (P,)
     device = next(model.parameters()).device
     was_training = model.training
@@ -201,12 +193,15 @@ def _masked_copy_scores(model: torch.nn.Module, input_ids: Tensor, positions: Te
 def pseudo_perplexity(model: torch.nn.Module, sequences: Tensor, special_mask: Tensor,
                       mask_token_id: int, batch_size: int = 64) -> float:
     """exp(-mean pseudo-log-likelihood) over the non-special tokens of (N, T) sequences."""
+    require_module("model", model)
+    require_int("mask_token_id", mask_token_id, minimum=0)
+    require_int("batch_size", batch_size, minimum=1)
     require_tensor("sequences", sequences, 2, "(N, T)", dtype="int")
     require_tensor("special_mask", special_mask, 2, "(N, T)")
     if special_mask.shape != sequences.shape or bool(special_mask.bool().all()):
         raise ValueError(f"special_mask must have the shape of sequences {tuple(sequences.shape)} and leave at "
                          f"least one token to score, got shape {tuple(special_mask.shape)}")
-    scores = torch.cat([pseudo_log_likelihoods(model, ids, special, mask_token_id, batch_size)
+    scores = torch.cat([_pseudo_log_likelihoods(model, ids, special, mask_token_id, batch_size)
                         for ids, special in zip(sequences, special_mask)])
     return _exp(-scores.mean().item())
 

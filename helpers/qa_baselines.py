@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 
 from .data.summarization import sentences
+from .course.validation import require_str
 
 STOP_WORDS = frozenset("""a an the of in on at to for from by with and or but is are was were be been has have
 had it its this that these those as he she they his her their which who what when where why how many much
@@ -25,11 +26,8 @@ _LEADING = frozenset("The A An But And However Meanwhile In On At".split())
 
 
 def _check(question: str, context: str) -> None:
-    for name, value in (("question", question), ("context", context)):
-        if not isinstance(value, str):
-            raise TypeError(f"{name} must be a str, got {type(value).__name__}")
-    if not context.strip():
-        raise ValueError(f"context must hold some text to answer from, got {context!r}")
+    require_str("question", question, empty=True)
+    require_str("context", context)  # some text to answer from
 
 
 def _content(word: str) -> str:

@@ -6,9 +6,10 @@ summarization report numbers the same way::
     translation_scores(hypotheses, references)   # {'bleu': 12.3, 'chrf': 34.5}
     rouge_scores(hypotheses, references)         # {'rouge1': ..., 'rouge2': ..., 'rougeL': ...}
 
-The by-hand functions (``ngram_counts``, ``clipped_matches``, ``brevity_penalty``,
-``bleu_by_hand``) are what notebook 07 derives: BLEU is the geometric mean of the
-clipped n-gram precisions for n = 1..4, times a penalty for being too short,
+The by-hand functions (``bleu_by_hand``, ``corpus_bleu_by_hand``, ``brevity_penalty``; n-grams
+are counted and clipped by ``_ngram_counts`` and ``_clipped_matches``) are what notebook 07
+derives: BLEU is the geometric mean of the clipped n-gram precisions for n = 1..4, times a
+penalty for being too short,
 
     BLEU = BP * exp(mean_n log p_n),   BP = 1 if c > r else exp(1 - r / c),
 
@@ -52,37 +53,29 @@ def _check_pairs(hypotheses: Sequence[str], references: Sequence[str]) -> None:
         raise MetricInputError("hypotheses must hold at least one sentence to score, got an empty list")
 
 
-def _require_tokenizer_name(tokenizer: str, known=None) -> None:
-    if known is None:
-        from sacrebleu.metrics.bleu import _TOKENIZERS as known
-    require_str("tokenizer", tokenizer, choices=list(known))
+def _require_tokenizer_name(tokenizer: str) -> None:
+    from sacrebleu.metrics.bleu import _TOKENIZERS
+
+    require_str("tokenizer", tokenizer, choices=list(_TOKENIZERS))
 
 
-def tokenize(text: str, tokenizer: str = "13a") -> list[str]:
+def _tokenize(text: str, tokenizer: str = "13a") -> list[str]:
     """The tokens sacreBLEU counts n-grams over (``13a``: splits off punctuation; ``zh``: one
     token per Chinese character)."""
-    from sacrebleu.metrics.bleu import _TOKENIZERS, BLEU
+    from sacrebleu.metrics.bleu import BLEU
 
-    require_str("text", text, empty=True)
-    _require_tokenizer_name(tokenizer, _TOKENIZERS)
     return BLEU(tokenize=tokenizer).tokenizer(text.rstrip()).split()
 
 
-def ngram_counts(tokens: Sequence[str], n: int) -> Counter:
-    """How often each n-gram (a tuple of n tokens) occurs."""
-    require_strings("tokens", tokens)
-    require_int("n", n)
-    if n < 1:
-        raise MetricInputError(f"n must be an n-gram order >= 1, got n={n}")
+def _ngram_counts(tokens: Sequence[str], n: int) -> Counter:
+    """How often each n-gram (a tuple of n tokens, n >= 1) occurs."""
     return Counter(tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1))
 
 
-def clipped_matches(hypothesis: Sequence[str], reference: Sequence[str], n: int) -> tuple[int, int]:
+def _clipped_matches(hypothesis: Sequence[str], reference: Sequence[str], n: int) -> tuple[int, int]:
     """(matches, total): hypothesis n-grams found in the reference, each counted at most as
     often as the reference has it ("clipping"), and the number of hypothesis n-grams."""
-    require_strings("hypothesis", hypothesis)
-    require_strings("reference", reference)
-    hyp, ref = ngram_counts(hypothesis, n), ngram_counts(reference, n)
+    hyp, ref = _ngram_counts(hypothesis, n), _ngram_counts(reference, n)
     matches = sum(min(count, ref[gram]) for gram, count in hyp.items())
     return matches, sum(hyp.values())
 
@@ -110,11 +103,12 @@ def bleu_by_hand(hypothesis: str, reference: str, tokenizer: str = "13a",
     """
     require_str("hypothesis", hypothesis, empty=True)
     require_str("reference", reference, empty=True)
+    _require_tokenizer_name(tokenizer)
     require_int("max_order", max_order, minimum=1)
-    hyp, ref = tokenize(hypothesis, tokenizer), tokenize(reference, tokenizer)
+    hyp, ref = _tokenize(hypothesis, tokenizer), _tokenize(reference, tokenizer)
     precisions = []
     for n in range(1, max_order + 1):
-        matches, total = clipped_matches(hyp, ref, n)
+        matches, total = _clipped_matches(hyp, ref, n)
         if total:
             precisions.append(matches / total)
     bp = brevity_penalty(len(hyp), len(ref))
@@ -163,10 +157,10 @@ def corpus_bleu_by_hand(hypotheses: Sequence[str], references: Sequence[str], to
     require_int("max_order", max_order, minimum=1)
     matches, totals, hyp_len, ref_len = [0] * max_order, [0] * max_order, 0, 0
     for hypothesis, reference in zip(hypotheses, references):
-        hyp, ref = tokenize(hypothesis, tokenizer), tokenize(reference, tokenizer)
+        hyp, ref = _tokenize(hypothesis, tokenizer), _tokenize(reference, tokenizer)
         hyp_len, ref_len = hyp_len + len(hyp), ref_len + len(ref)
         for n in range(1, max_order + 1):
-            match, total = clipped_matches(hyp, ref, n)
+            match, total = _clipped_matches(hyp, ref, n)
             matches[n - 1] += match
             totals[n - 1] += total
     if not any(matches):  # nothing matched: nothing to smooth, BLEU 0 (sacreBLEU's early exit)
@@ -221,10 +215,8 @@ def rouge_scores(hypotheses: Sequence[str], references: Sequence[str],
     from rouge_score import rouge_scorer
 
     _check_pairs(hypotheses, references)
-    require_strings("rouge_types", rouge_types, min_length=1)
-    unknown = [t for t in rouge_types if t not in ("rouge1", "rouge2", "rouge3", "rougeL", "rougeLsum")]
-    if unknown:
-        raise ValueError(f"rouge_types must be among rouge1, rouge2, rouge3, rougeL, rougeLsum, got {unknown}")
+    for index, name in enumerate(require_strings("rouge_types", rouge_types, min_length=1)):
+        require_str(f"rouge_types[{index}]", name, choices=("rouge1", "rouge2", "rouge3", "rougeL", "rougeLsum"))
     scorer = rouge_scorer.RougeScorer(list(rouge_types), use_stemmer=True)
     totals = dict.fromkeys(rouge_types, 0.0)
     for hypothesis, reference in zip(hypotheses, references):

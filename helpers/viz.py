@@ -10,7 +10,7 @@ import torch
 from matplotlib.figure import Figure
 
 from .course.errors import ShapeError
-from .course.validation import require_number, require_strings
+from .course.validation import require_int, require_number, require_sequence, require_strings
 
 
 def as_layers_heads(weights: Any) -> np.ndarray:
@@ -51,11 +51,11 @@ def plot_attention(weights: Any, tokens: Sequence[str], key_tokens: Sequence[str
     if array.shape[-2:] != (len(tokens), len(key_tokens)):
         raise ShapeError(f"weights must match the tokens: weights end in {array.shape[-2:]} (T_q, T_k) but there are "
                          f"{len(tokens)} query and {len(key_tokens)} key tokens (got weights of shape {array.shape})")
-    layers = list(range(array.shape[0])) if layers is None else list(layers)
-    heads = list(range(array.shape[1])) if heads is None else list(heads)
+    layers = list(range(array.shape[0])) if layers is None else list(require_sequence("layers", layers, min_length=1))
+    heads = list(range(array.shape[1])) if heads is None else list(require_sequence("heads", heads, min_length=1))
     for name, chosen, available in (("layers", layers, array.shape[0]), ("heads", heads, array.shape[1])):
-        if not chosen or any(not 0 <= i < available for i in chosen):
-            raise ValueError(f"{name} must be indices in [0, {available}), got {chosen}")
+        for index, i in enumerate(chosen):
+            require_int(f"{name}[{index}]", i, minimum=0, maximum=available - 1)
     side = max(2.2, cell_size * max(len(tokens), len(key_tokens)))
     fig, axes = plt.subplots(len(layers), len(heads), squeeze=False,
                              figsize=(side * len(heads) + 1.2, side * len(layers) + 0.6))

@@ -18,7 +18,7 @@ from typing import Iterable, Sequence
 import torch
 from torch import Tensor
 
-from ..course.validation import require_int, require_number, require_path, require_str, require_strings
+from ..course.validation import require_int, require_number, require_path, require_strings
 
 # Tokens glued to the word before them ("word ," -> "word,") and after them ("( word" -> "(word").
 _NO_SPACE_BEFORE = {",", ".", ";", ":", "?", "!", ")", "]", "''", "'"}
@@ -39,9 +39,8 @@ class Document:
         return self.name[1]
 
 
-def strip_tags(line: str) -> list[str]:
+def _strip_tags(line: str) -> list[str]:
     """The words of one tagged Brown line: ``'The/at jury/nn'`` -> ``['The', 'jury']``."""
-    require_str("line", line, empty=True)
     words = []
     for token in line.split():
         word, slash, _tag = token.rpartition("/")
@@ -49,9 +48,8 @@ def strip_tags(line: str) -> list[str]:
     return words
 
 
-def detokenize(words: Sequence[str]) -> str:
+def _detokenize(words: Sequence[str]) -> str:
     """Rebuild a sentence from its words: punctuation attached, TeX quotes as ``"``."""
-    words = require_strings("words", words)
     text = ""
     glue = True  # no space before the first word
     for word in words:
@@ -67,7 +65,7 @@ def read_brown_file(path: Path) -> Document:
     path = require_path("path", path)
     if not path.is_file():
         raise FileNotFoundError(f"path must be an existing Brown file, got {str(path)!r}")
-    sentences = [detokenize(strip_tags(line)) for line in path.read_text(encoding="latin-1").splitlines()]
+    sentences = [_detokenize(_strip_tags(line)) for line in path.read_text(encoding="latin-1").splitlines()]
     return Document(path.name, " ".join(s for s in sentences if s))
 
 
@@ -84,17 +82,16 @@ def brown_documents(folder: Path | str | None = None) -> list[Document]:
     return [read_brown_file(p) for p in paths]
 
 
-def is_held_out(name: str, held_out_fraction: float) -> bool:
+def _is_held_out(name: str, held_out_fraction: float) -> bool:
     """A stable coin flip per document name (SHA-256), independent of order and of Python's hash seed."""
-    require_str("name", name)
-    require_number("held_out_fraction", held_out_fraction, above=0.0, below=1.0)
     bucket = int(hashlib.sha256(name.encode()).hexdigest()[:8], 16) / 16**8  # uniform in [0, 1)
     return bucket < held_out_fraction
 
 
 def split_documents(documents: Iterable[Document], held_out_fraction: float = 0.1
                     ) -> tuple[list[Document], list[Document]]:
-    """(train, held_out): whole documents, chosen by ``is_held_out``, order kept."""
+    """(train, held_out): whole documents, chosen by a stable coin flip per document name (SHA-256 of
+    the name, so independent of order and of Python's hash seed), order kept."""
     if isinstance(documents, (str, bytes, Document)) or not hasattr(documents, "__iter__"):
         raise TypeError(f"documents must be a list of corpus.Document, got {type(documents).__name__}")
     documents = list(documents)
@@ -102,8 +99,8 @@ def split_documents(documents: Iterable[Document], held_out_fraction: float = 0.
         raise TypeError("documents must hold only corpus.Document items (brown_documents() makes them), got "
                         f"{sorted({type(d).__name__ for d in documents})}")
     require_number("held_out_fraction", held_out_fraction, above=0.0, below=1.0)
-    held_out = [d for d in documents if is_held_out(d.name, held_out_fraction)]
-    train = [d for d in documents if not is_held_out(d.name, held_out_fraction)]
+    held_out = [d for d in documents if _is_held_out(d.name, held_out_fraction)]
+    train = [d for d in documents if not _is_held_out(d.name, held_out_fraction)]
     return train, held_out
 
 

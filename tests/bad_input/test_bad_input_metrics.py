@@ -9,7 +9,6 @@ from helpers import metrics
 
 matplotlib.use("Agg")
 NAMES = ["ham", "spam"]
-RUNS = {"baseline": {"accuracy": 0.9, "f1_macro": 0.8}}
 
 CASES = [
     bad(metrics.classification_metrics, "type", "y_true", "0101", [0, 1, 0, 1], NAMES),
@@ -21,9 +20,6 @@ CASES = [
     bad(metrics.plot_confusion_matrix, "type", "confusion", "[[1, 2], [3, 4]]", NAMES),
     bad(metrics.plot_confusion_matrix, "shape", "confusion", [[1, 2, 3], [4, 5, 6]], NAMES),
     bad(metrics.plot_confusion_matrix, "range", "confusion", [[1, -2], [3, 4]], NAMES),
-    bad(metrics.plot_metric_bars, "type", "results", [("baseline", 0.9)]),
-    bad(metrics.plot_metric_bars, "shape", "results", RUNS, metrics=("accuracy", "recall")),
-    bad(metrics.plot_metric_bars, "range", "floor", RUNS, floor=95),
 ]
 
 NOT_APPLICABLE: dict[str, dict[str, str]] = {}

@@ -17,9 +17,9 @@ def metric(y, p):
 
 
 CASES = [
-    bad(attribution.deletion_order, "type", "scores", [0.1, 0.2, 0.3]),
-    bad(attribution.deletion_order, "shape", "scores", torch.ones(2, 3)),
-    bad(attribution.deletion_order, "shape", "keep", torch.ones(4), torch.ones(3, dtype=torch.bool)),
+    bad(attribution.deletion_curve, "type", "keep", MODEL, ONE, torch.ones(4), 1, keep=torch.ones(4)),
+    bad(attribution.deletion_curve, "shape", "keep", MODEL, ONE, torch.ones(4), 1,
+        keep=torch.ones(3, dtype=torch.bool)),
     bad(attribution.deletion_curve, "type", "scores", MODEL, ONE, [0.1, 0.2, 0.3, 0.4], 1),
     bad(attribution.deletion_curve, "shape", "scores", MODEL, ONE, torch.ones(3), 1),
     bad(attribution.deletion_curve, "range", "k_max", MODEL, ONE, torch.ones(4), 3),
@@ -31,9 +31,7 @@ CASES = [
     bad(calibration.mean_ci, "range", "level", [0.1, 0.2], level=95.0),
 ]
 
-NOT_APPLICABLE = {
-    "attribution.deletion_order": {"range": "any real scores are valid; keep is a mask, checked by shape"},
-}
+NOT_APPLICABLE: dict[str, dict[str, str]] = {}
 
 
 @pytest.mark.parametrize("case", CASES, ids=case_id)

@@ -63,20 +63,20 @@ CASES = [
     bad(bias_probe.word_embeddings, "type", "words", None, None, "nurse"),
     bad(bias_probe.word_embeddings, "range", "template", None, None, ["nurse"], template="no slot"),
     bad(bias_probe.word_embeddings, "range", "words", None, None, []),
-    bad(bias_probe.association, "type", "w", [[1.0, 0.0]], E2, E2),
-    bad(bias_probe.association, "shape", "a", E2, E3, E2),
+    bad(bias_probe.effect_size, "type", "b", E2, E2, E2, "pleasant"),
+    bad(bias_probe.effect_size, "shape", "a", E2, E2, E3, E2),
+    bad(bias_probe.permutation_test, "range", "seed", E2, E2, E2, E2, seed=-1),
     bad(bias_probe.effect_size, "type", "x", "engineer", E2, E2, E2),
     bad(bias_probe.effect_size, "shape", "y", E2, E3, E2, E2),
     bad(bias_probe.effect_size, "range", "x", torch.ones(1, 2), torch.ones(1, 2), E2, E2),
     bad(bias_probe.permutation_test, "type", "n_permutations", E2, E2, E2, E2, n_permutations=1e4),
     bad(bias_probe.permutation_test, "shape", "y", E2, E3, E2, E2),
     bad(bias_probe.permutation_test, "range", "n_permutations", E2, E2, E2, E2, n_permutations=10),
-    bad(augment.token_dropout, "type", "ids", "101 7 102", 0.1),
-    bad(augment.token_dropout, "range", "p", [101, 7, 102], 1.5),
-    bad(augment.token_dropout, "type", "p", [101, 7, 102], "0.1"),
     bad(augment.augment_with_token_dropout, "type", "dataset", [{"input_ids": [1]}], 0.1),
     bad(augment.augment_with_token_dropout, "range", "p", TOKENIZED, 2.0),
     bad(augment.augment_with_token_dropout, "range", "copies", TOKENIZED, 0.1, copies=0),
+    bad(augment.augment_with_token_dropout, "type", "p", TOKENIZED, "0.1"),
+    bad(augment.augment_with_token_dropout, "type", "seed", TOKENIZED, 0.1, seed=0.5),
 ]
 
 NOT_APPLICABLE = {
@@ -90,8 +90,6 @@ NOT_APPLICABLE = {
                             "range": "no numeric argument"},
     "compute.activation_bytes": {"range": "no numeric argument"},
     "bias_probe.word_embeddings": {"shape": "takes a list of words, no array"},
-    "bias_probe.association": {"range": "any finite embeddings are valid"},
-    "augment.token_dropout": {"shape": "ids is a flat list; any length of at least one token is valid"},
     "augment.augment_with_token_dropout": {"shape": "takes a dataset, not an array"},
 }
 

@@ -186,10 +186,10 @@ def test_pseudo_perplexity_runs_in_eval_mode_and_restores_the_mode():
     model.train()
     assert objectives.pseudo_perplexity(model, ids, special, mask_token_id=4) == expected  # no dropout
     assert model.training  # the caller's mode is back
-    scores = objectives.pseudo_log_likelihoods(model, ids[0], special[0], mask_token_id=4)
+    scores = objectives._pseudo_log_likelihoods(model, ids[0], special[0], mask_token_id=4)
     assert model.training
     model.eval()
-    torch.testing.assert_close(scores, objectives.pseudo_log_likelihoods(model, ids[0], special[0], 4))
+    torch.testing.assert_close(scores, objectives._pseudo_log_likelihoods(model, ids[0], special[0], 4))
     assert not model.training
 
 

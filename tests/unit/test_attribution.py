@@ -8,7 +8,7 @@ from types import SimpleNamespace
 
 import tiny_models
 
-from helpers.attribution import (cls_attention, deletion_curve, deletion_order, gradient_x_input, rank_correlation,
+from helpers.attribution import (cls_attention, _deletion_order, deletion_curve, gradient_x_input, rank_correlation,
                                   removal_effect)
 
 
@@ -116,11 +116,13 @@ class MaskedSumModel(SumModel):
 
 def test_deletion_order_is_signed_where_the_absolute_order_differs():
     scores = torch.tensor([9.0, 3.0, -5.0, 1.0, 0.5, 9.0])  # token 2 argues hardest *against* the class
-    assert deletion_order(scores).tolist() == [1, 3, 4, 2]          # supporters first, the opponent last
-    assert deletion_order(scores.abs()).tolist() == [2, 1, 3, 4]    # by size, the opponent would go first
+    ends = torch.tensor([True, False, False, False, False, True])   # [CLS] and [SEP] stay
+    assert _deletion_order(scores, ends).tolist() == [1, 3, 4, 2]          # supporters first, the opponent last
+    assert _deletion_order(scores.abs(), ends).tolist() == [2, 1, 3, 4]    # by size, the opponent would go first
     keep = torch.tensor([True, False, False, True, False, True])
-    assert deletion_order(scores, keep).tolist() == [1, 4, 2]
-    assert deletion_order(torch.tensor([0.0, 2.0, 2.0, 1.0, 0.0])).tolist() == [1, 2, 3]  # ties: left to right
+    assert _deletion_order(scores, keep).tolist() == [1, 4, 2]
+    ties = torch.tensor([0.0, 2.0, 2.0, 1.0, 0.0])
+    assert _deletion_order(ties, ends[[0, 1, 2, 3, 5]]).tolist() == [1, 2, 3]  # ties: left to right
 
 
 def test_deleting_by_signed_attribution_lowers_the_predicted_class_fastest():

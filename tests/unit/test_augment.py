@@ -3,23 +3,23 @@ import numpy as np
 import pytest
 from datasets import Dataset
 
-from helpers.augment import augment_with_token_dropout, token_dropout
+from helpers.augment import _token_dropout, augment_with_token_dropout
 
 
 def test_token_dropout_keeps_special_tokens_and_order():
     ids = [101] + list(range(1000, 1200)) + [102]
-    kept = token_dropout(ids, p=0.3, seed=0, keep_ids={101, 102})
+    kept = _token_dropout(ids, p=0.3, seed=0, keep_ids={101, 102})
     assert kept[0] == 101 and kept[-1] == 102
     assert kept[1:-1] == sorted(kept[1:-1])  # order kept, nothing invented
     dropped = 1 - (len(kept) - 2) / 200
     assert dropped == pytest.approx(0.3, abs=0.08)
-    assert token_dropout(ids, p=0.3, seed=0, keep_ids={101, 102}) == kept  # seeded
-    assert token_dropout(ids, p=0.0) == ids
+    assert _token_dropout(ids, p=0.3, seed=0, keep_ids={101, 102}) == kept  # seeded
+    assert _token_dropout(ids, p=0.0) == ids
 
 
 def test_token_dropout_never_drops_every_real_token():
     for seed in range(20):
-        kept = token_dropout([101, 7, 102], p=0.99, seed=seed, keep_ids={101, 102})
+        kept = _token_dropout([101, 7, 102], p=0.99, seed=seed, keep_ids={101, 102})
         assert 7 in kept and kept == [101, 7, 102]
 
 

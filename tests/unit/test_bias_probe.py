@@ -7,7 +7,7 @@ import pytest
 import torch
 from transformers import AutoModel, AutoTokenizer
 
-from helpers.bias_probe import association, effect_size, permutation_test, word_embeddings
+from helpers.bias_probe import _association, effect_size, permutation_test, word_embeddings
 
 A = torch.tensor([[1.0, 0.0]])
 B = torch.tensor([[0.0, 1.0]])
@@ -15,7 +15,7 @@ B = torch.tensor([[0.0, 1.0]])
 
 def test_association_by_hand():
     w = torch.tensor([[1.0, 0.0], [0.0, 2.0], [1.0, 1.0]])
-    torch.testing.assert_close(association(w, A, B), torch.tensor([1.0, -1.0, 0.0]))
+    torch.testing.assert_close(_association(w, A, B), torch.tensor([1.0, -1.0, 0.0]))
 
 
 def test_effect_size_by_hand():
@@ -30,7 +30,7 @@ def test_effect_size_by_hand():
 def test_exact_permutation_p_value_by_enumeration():
     torch.manual_seed(0)
     x, y = torch.randn(4, 2) + torch.tensor([1.0, 0.0]), torch.randn(4, 2)
-    s = association(torch.cat([x, y]), A, B).double().numpy()
+    s = _association(torch.cat([x, y]), A, B).double().numpy()
     observed = s[:4].sum() - s[4:].sum()
     stats = [s[list(g)].sum() * 2 - s.sum() for g in itertools.combinations(range(8), 4)]
     expected = np.mean(np.array(stats) >= observed - 1e-12)

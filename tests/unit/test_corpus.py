@@ -7,9 +7,9 @@ from helpers.data import corpus
 
 def test_strip_tags_and_detokenize():
     line = "\t``/`` Only/rb a/at handful/nn ''/'' ,/, the/at jury/nn-tl said/vbd (/( 1/2/cd )/) ./."
-    words = corpus.strip_tags(line)
+    words = corpus._strip_tags(line)
     assert words[:3] == ["``", "Only", "a"] and "1/2" in words  # only the last slash starts the tag
-    assert corpus.detokenize(words) == '"Only a handful", the jury said (1/2).'
+    assert corpus._detokenize(words) == '"Only a handful", the jury said (1/2).'
 
 
 def test_brown_documents_are_untagged_text():

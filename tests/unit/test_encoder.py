@@ -154,9 +154,9 @@ def test_sinusoidal_known_values():
     assert torch.allclose(similarity[3:, 3:], similarity[:-3, :-3], atol=1e-4)
 
 
-@pytest.mark.parametrize("positions, d_model", [(0, 8), (10, 7), (10, 0)])
-def test_sinusoidal_rejects_bad_sizes(positions, d_model):
-    with pytest.raises(ValueError, match="d_model"):
+@pytest.mark.parametrize("positions, d_model, named", [(0, 8, "num_positions"), (10, 7, "d_model"), (10, 0, "d_model")])
+def test_sinusoidal_rejects_bad_sizes(positions, d_model, named):
+    with pytest.raises(ValueError, match=named):
         sinusoidal_positions(positions, d_model)
 
 

@@ -3,7 +3,7 @@ import matplotlib
 import pytest
 import torch
 
-from helpers.metrics import classification_metrics, majority_predictions, plot_confusion_matrix, plot_metric_bars
+from helpers.metrics import classification_metrics, majority_predictions, plot_confusion_matrix
 
 matplotlib.use("Agg")
 NAMES = ["ham", "spam"]
@@ -54,8 +54,6 @@ def test_plots_label_their_axes():
     ax = plot_confusion_matrix([[4, 1], [1, 2]], NAMES)
     assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
     assert any("80.0%" in t.get_text() for t in ax.texts)
-    bars = plot_metric_bars({"a": {"accuracy": 0.9, "f1_macro": 0.8}, "b": {"accuracy": 0.7, "f1_macro": 0.4}})
-    assert bars.get_ylabel() == "score (%)" and len(bars.patches) == 4
     with pytest.raises(ValueError, match="2 x 2"):
         plot_confusion_matrix([[1, 2, 3]], NAMES)
 

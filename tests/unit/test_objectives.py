@@ -102,11 +102,11 @@ def test_losses_match_the_models_own():
     inputs, labels = obj.mask_tokens(ids, special, MASK, VOCAB, generator=torch.Generator().manual_seed(0))
     with torch.no_grad():
         out = bert(input_ids=inputs, labels=labels)
-        assert torch.isclose(obj.masked_lm_loss(out.logits, labels), out.loss, atol=1e-6)
+        assert torch.isclose(obj._masked_lm_loss(out.logits, labels), out.loss, atol=1e-6)
         out = gpt(input_ids=ids, labels=ids)
         assert torch.isclose(obj.causal_lm_loss(out.logits, ids), out.loss, atol=1e-6)
         # the shift matters: scoring position t against token t is a different number
-        assert not torch.isclose(obj.masked_lm_loss(out.logits, ids), out.loss, atol=1e-3)
+        assert not torch.isclose(obj._masked_lm_loss(out.logits, ids), out.loss, atol=1e-3)
 
 
 def test_causal_loss_uses_only_the_past():
@@ -140,7 +140,7 @@ def test_uniform_model_has_perplexity_vocab_size():
 def test_pseudo_log_likelihoods_mask_one_position_at_a_time():
     bert, _ = tiny_models()
     ids, special = batch(rows=1, length=10)
-    scores = obj.pseudo_log_likelihoods(bert, ids[0], special[0], MASK, batch_size=3)
+    scores = obj._pseudo_log_likelihoods(bert, ids[0], special[0], MASK, batch_size=3)
     assert scores.shape == (int((~special[0]).sum()),)
     position = int((~special[0]).nonzero()[2])
     masked = ids.clone()
@@ -162,8 +162,8 @@ def test_pseudo_log_likelihoods_head_on_masked_positions_equals_full_logits():
             return self.bert(input_ids=input_ids)
 
     ids, special = batch(rows=1, length=20)
-    fast = obj.pseudo_log_likelihoods(bert, ids[0], special[0], MASK, batch_size=4)
-    full = obj.pseudo_log_likelihoods(FullLogits(), ids[0], special[0], MASK, batch_size=4)
+    fast = obj._pseudo_log_likelihoods(bert, ids[0], special[0], MASK, batch_size=4)
+    full = obj._pseudo_log_likelihoods(FullLogits(), ids[0], special[0], MASK, batch_size=4)
     assert fast.shape == full.shape == (int((~special[0]).sum()),)
     torch.testing.assert_close(fast, full, atol=1e-6, rtol=1e-6)
 

