@@ -40,8 +40,9 @@ import shutil
 from pathlib import Path
 
 from .errors import TutorialError
+from .splits import split_indices, to_dataset_dict
 from .validation import (require_bool, require_callable, require_dataset, require_int, require_path,
-                         require_sequence, require_split_indices, require_str, require_strings)
+                         require_sequence, require_str, require_strings)
 
 LABEL_NAMES = ("ham", "spam")
 SPAM_GROUPS = ("spam-1", "spam-2")
@@ -135,42 +136,11 @@ def deduplicate(texts: list[str], labels: list[int]) -> tuple[list[str], list[in
     return kept_texts, kept_labels
 
 
-def split_indices(labels: list[int], validation: float = VALIDATION_FRACTION, test: float = TEST_FRACTION,
-                  seed: int = SPLIT_SEED) -> dict[str, list[int]]:
-    """Stratified, seeded train/validation/test indices (sorted within each split)."""
-    from sklearn.model_selection import train_test_split
+def _features(names: tuple[str, ...] = LABEL_NAMES):
+    """SST-2's columns: text (string) and label (ClassLabel with ``names``)."""
+    from datasets import ClassLabel, Features, Value
 
-    require_sequence("labels", labels)
-    require_int("seed", seed, minimum=0)
-    for name, value in (("validation", validation), ("test", test)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise TypeError(f"{name} must be a fraction between 0 and 1, got {type(value).__name__}")
-        if not 0 < value < 1:
-            raise ValueError(f"{name} must be a fraction between 0 and 1, got {value!r}")
-    if validation + test >= 1:
-        raise ValueError(f"validation + test must leave examples for training, got {validation} + {test}")
-    everything = list(range(len(labels)))
-    rest, test_idx = train_test_split(everything, test_size=test, stratify=labels, random_state=seed)
-    rest_labels = [labels[i] for i in rest]
-    train_idx, val_idx = train_test_split(rest, test_size=validation / (1 - test), stratify=rest_labels,
-                                          random_state=seed)
-    return {"train": sorted(train_idx), "validation": sorted(val_idx), "test": sorted(test_idx)}
-
-
-def to_dataset_dict(texts: list[str], labels: list[int], splits: dict[str, list[int]],
-                    names: tuple[str, ...] = LABEL_NAMES):
-    """A DatasetDict with columns text (string) and label (ClassLabel with ``names``)."""
-    from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
-
-    _require_texts_labels(texts, labels)
-    require_split_indices("splits", splits, len(texts))
-    require_strings("names", names, min_length=2)
-    features = Features({"text": Value("string"), "label": ClassLabel(names=list(names))})
-    return DatasetDict({
-        split: Dataset.from_dict({"text": [texts[i] for i in idx], "label": [labels[i] for i in idx]},
-                                 features=features)
-        for split, idx in splits.items()
-    })
+    return Features({"text": Value("string"), "label": ClassLabel(names=list(names))})
 
 
 def _cache_folder(folder: Path) -> Path:
@@ -204,7 +174,8 @@ def load_spam_assassin(folder: str | Path, cache: bool = True):
     if cache and (cached / "dataset_dict.json").exists():
         return load_from_disk(str(cached))
     texts, labels = deduplicate(*read_spam_assassin(folder))
-    data = to_dataset_dict(texts, labels, split_indices(labels))
+    splits = split_indices(len(labels), VALIDATION_FRACTION, TEST_FRACTION, seed=SPLIT_SEED, stratify=labels)
+    data = to_dataset_dict({"text": texts, "label": labels}, splits, _features())
     if cache:
         partial = cached.with_name(cached.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)  # left over from an interrupted run

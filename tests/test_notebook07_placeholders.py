@@ -11,7 +11,8 @@ from transformers import BertConfig, BertModel, BertTokenizerFast
 
 from helpers import seq2seq
 from helpers.seq2seq import as_tokenizer_writes, cross_attention_from_self, freeze, generate, warm_start
-from helpers.translation_data import pairs_of, split_indices, to_dataset_dict
+from helpers.splits import split_indices, to_dataset_dict
+from helpers.translation_data import pairs_of
 from test_seq2seq import _notebook_definitions
 
 NOTEBOOK = Path(__file__).resolve().parent.parent / "notebooks" / "07_translation.ipynb"
@@ -66,7 +67,8 @@ def notebook_function(checkpoint: str, eval_examples: int, trainers: list):
 def test_train_and_translate_trains_and_translates_the_test_split(checkpoint, eval_examples, expected):
     trainers = []
     train_and_translate, tokenizer = notebook_function(checkpoint, eval_examples, trainers)
-    data = to_dataset_dict(PAIRS, "nl", split_indices(len(PAIRS), validation=2, test=4))
+    data = to_dataset_dict({"translation": [{"en": en, "nl": nl} for en, nl in PAIRS]},
+                           split_indices(len(PAIRS), validation=2, test=4))
     torch.manual_seed(0)
     sources, references, outputs = train_and_translate(data, steps=3)
     test_sources, test_targets = pairs_of(data["test"], "nl")
