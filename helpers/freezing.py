@@ -15,8 +15,9 @@ inside the base model and is frozen or trained with it.
     print(freezing.parameter_report(model))    # "trainable 1.2K of 22.7M parameters (0.01%)"
     x = freezing.head_inputs(model, tokenized, collate)  # (N, D) what the head sees: fit a linear model on it
 
-Each function returns (or prints as) a ``ParamReport``: trainable vs total parameters
-and the memory training needs for them with AdamW in fp32.
+Each strategy returns (or prints as) a ``ParamReport``: trainable vs total parameters
+(``helpers.bert_encoder.count_parameters``) and the memory training needs for them with
+AdamW in fp32.
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .bert_encoder import count_parameters
 from .validation import (require_bool, require_callable, require_dataset, require_int, require_module,
                          require_number, require_strings)
 
@@ -59,10 +61,9 @@ def _short(n: int) -> str:
 
 
 def parameter_report(model: nn.Module) -> ParamReport:
-    """Trainable (requires_grad) and total parameter counts of ``model``."""
+    """Trainable (requires_grad) and total parameter counts of ``model`` (``count_parameters``)."""
     require_module("model", model)
-    params = list(model.parameters())
-    return ParamReport(sum(p.numel() for p in params if p.requires_grad), sum(p.numel() for p in params))
+    return ParamReport(count_parameters(model, trainable_only=True), count_parameters(model))
 
 
 @dataclass(frozen=True)

@@ -134,12 +134,6 @@ def freeze(module: torch.nn.Module) -> int:
     return frozen
 
 
-def count_trainable(model: torch.nn.Module) -> int:
-    """How many numbers of ``model`` train (``requires_grad``)."""
-    require_module("model", model)
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-
 # --- the data -------------------------------------------------------------------------------
 
 def encode_pairs(tokenizer, sources: Sequence[str], targets: Sequence[str], max_source_length: int,

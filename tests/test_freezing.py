@@ -51,6 +51,16 @@ def test_parts_reject_other_models():
         freezing.bert_parts(torch.nn.Linear(2, 2))
 
 
+def test_parameter_report_counts_what_count_parameters_counts():
+    from helpers.bert_encoder import count_parameters
+
+    model = tiny_bert()
+    freezing.freeze_bottom(model, k=1)
+    report = freezing.parameter_report(model)
+    assert (report.trainable, report.total) == (count_parameters(model, trainable_only=True), count_parameters(model))
+    assert report.trainable == sum(p.numel() for p in model.parameters() if p.requires_grad) < report.total
+
+
 def test_full_model_trains_everything():
     model = tiny_bert()
     report = freezing.parameter_report(model)

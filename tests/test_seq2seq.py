@@ -8,7 +8,8 @@ from transformers import BertConfig, BertModel, BertTokenizerFast, EncoderDecode
 from transformers.models.encoder_decoder.modeling_encoder_decoder import shift_tokens_right
 
 from helpers import checks
-from helpers.seq2seq import (IGNORE_INDEX, Seq2SeqError, as_tokenizer_writes, collator, count_trainable,
+from helpers.bert_encoder import count_parameters
+from helpers.seq2seq import (IGNORE_INDEX, Seq2SeqError, as_tokenizer_writes, collator,
                              cross_attention_from_self,
                              encode_pairs, freeze, generate, load_seq2seq, loss_history, seq2seq_trainer,
                              shift_right, warm_start, weight_origins)
@@ -167,10 +168,12 @@ def test_load_seq2seq_reads_a_saved_seq2seq_checkpoint(warm, checkpoint, tmp_pat
 
 def test_freeze_and_count(warm):
     model, _, _ = warm
-    total = count_trainable(model)
+    total = count_parameters(model, trainable_only=True)
     frozen = freeze(model.encoder)
     assert frozen == sum(p.numel() for p in model.encoder.parameters())
-    assert count_trainable(model) == total - frozen and freeze(model.encoder) == 0
+    assert count_parameters(model, trainable_only=True) == total - frozen and freeze(model.encoder) == 0
+    assert not any(p.requires_grad for p in model.encoder.parameters())
+    assert any(p.requires_grad for p in model.decoder.parameters())
 
 
 def test_as_tokenizer_writes_lowercases_like_the_uncased_tokenizer(warm):
