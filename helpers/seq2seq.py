@@ -123,17 +123,6 @@ def load_seq2seq(model_id: str | None, encoder_checkpoint: str, decoder_layers: 
     return model, tokenizer
 
 
-def freeze(module: torch.nn.Module) -> int:
-    """Stop training a module's parameters; returns how many numbers were frozen."""
-    require_module("module", module)
-    frozen = 0
-    for parameter in module.parameters():
-        if parameter.requires_grad:
-            parameter.requires_grad_(False)
-            frozen += parameter.numel()
-    return frozen
-
-
 # --- the data -------------------------------------------------------------------------------
 
 def encode_pairs(tokenizer, sources: Sequence[str], targets: Sequence[str], max_source_length: int,

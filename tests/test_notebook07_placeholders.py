@@ -10,7 +10,8 @@ import torch
 from transformers import BertConfig, BertModel, BertTokenizerFast
 
 from helpers import seq2seq
-from helpers.seq2seq import as_tokenizer_writes, cross_attention_from_self, freeze, generate, warm_start
+from helpers.freezing import freeze_module
+from helpers.seq2seq import as_tokenizer_writes, cross_attention_from_self, generate, warm_start
 from helpers.splits import split_indices, to_dataset_dict
 from helpers.translation_data import pairs_of
 from test_seq2seq import _notebook_definitions
@@ -55,7 +56,8 @@ def notebook_function(checkpoint: str, eval_examples: int, trainers: list):
                  "decoder_layers": 1, "tokenizer": tokenizer, "START": tokenizer.cls_token_id, "MAX_LEN": 8,
                  "TARGET": "nl", "columns": ("input_ids", "attention_mask", "labels"), "learning_rate": 1e-3,
                  "device": torch.device("cpu"), "decode_settings": dict(max_source_length=8, max_new_tokens=4),
-                 "warm_start": warm_start, "cross_attention_from_self": cross_attention_from_self, "freeze": freeze,
+                 "warm_start": warm_start, "cross_attention_from_self": cross_attention_from_self,
+                 "freeze_module": freeze_module,
                  "seq2seq_trainer": recording_trainer, "generate": generate, "pairs_of": pairs_of,
                  "as_tokenizer_writes": as_tokenizer_writes}
     exec(_notebook_definitions(NOTEBOOK, "preprocess"), namespace)

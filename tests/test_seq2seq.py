@@ -9,9 +9,10 @@ from transformers.models.encoder_decoder.modeling_encoder_decoder import shift_t
 
 from helpers import checks
 from helpers.bert_encoder import count_parameters
+from helpers.freezing import freeze_module
 from helpers.seq2seq import (IGNORE_INDEX, Seq2SeqError, as_tokenizer_writes, collator,
                              cross_attention_from_self,
-                             encode_pairs, freeze, generate, load_seq2seq, loss_history, seq2seq_trainer,
+                             encode_pairs, generate, load_seq2seq, loss_history, seq2seq_trainer,
                              shift_right, warm_start, weight_origins)
 
 WORDS = ("save delete change password user group add the a of is on cat mat sat opslaan verwijderen "
@@ -169,9 +170,9 @@ def test_load_seq2seq_reads_a_saved_seq2seq_checkpoint(warm, checkpoint, tmp_pat
 def test_freeze_and_count(warm):
     model, _, _ = warm
     total = count_parameters(model, trainable_only=True)
-    frozen = freeze(model.encoder)
+    frozen = freeze_module(model.encoder)
     assert frozen == sum(p.numel() for p in model.encoder.parameters())
-    assert count_parameters(model, trainable_only=True) == total - frozen and freeze(model.encoder) == 0
+    assert count_parameters(model, trainable_only=True) == total - frozen and freeze_module(model.encoder) == 0
     assert not any(p.requires_grad for p in model.encoder.parameters())
     assert any(p.requires_grad for p in model.decoder.parameters())
 
