@@ -4,8 +4,9 @@
   Rothe, Narayan & Severyn 2020): the encoder is copied as it is; the decoder is the
   same checkpoint with a causal mask and new, randomly initialised cross-attention.
   ``weight_origins`` counts which parameters are pretrained and which are new.
-* ``load_seq2seq``: a real seq2seq checkpoint (``AutoModelForSeq2SeqLM``) when there is
-  one, else the warm start; the rest of the code is the same for both.
+* ``load_seq2seq_model``: a real seq2seq checkpoint (``AutoModelForSeq2SeqLM``) when there is
+  one, else the warm start; the rest of the code is the same for both. (The datasets come
+  from ``helpers.translation_data.load_translation`` and ``summarization_data.load_summarization``.)
 * ``encode_pairs`` / ``shift_right`` / ``collator``: source and target token ids, labels
   padded with -100, decoder inputs = labels shifted one step right (teacher forcing).
 * ``trainer_arguments`` / ``seq2seq_trainer``: ``Seq2SeqTrainer`` with the course's small, CPU-friendly
@@ -111,7 +112,7 @@ def cross_attention_from_self(model) -> int:
     return copied
 
 
-def load_seq2seq(model_id: str | None, encoder_checkpoint: str, decoder_layers: int | None = None):
+def load_seq2seq_model(model_id: str | None, encoder_checkpoint: str, decoder_layers: int | None = None):
     """(model, tokenizer): ``AutoModelForSeq2SeqLM`` for a seq2seq checkpoint, else a warm start."""
     if model_id is not None:
         require_str("model_id", model_id)
