@@ -59,7 +59,7 @@ _SPACES = re.compile(r"[ \t\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
 
-class DataError(TutorialError, ValueError):
+class ClassificationDataError(TutorialError, ValueError):
     """Classification data that cannot be read or split as asked."""
 
 
@@ -108,8 +108,9 @@ def read_spam_assassin(folder: str | Path) -> tuple[list[str], list[int]]:
     for group in (*HAM_GROUPS, *SPAM_GROUPS):
         files = sorted((folder / group).glob("*.json"))
         if not files:
-            raise DataError(f"folder must be the prepared spam-assassin folder, got {str(folder)!r} with no emails "
-                            f"in {group}: run `python -m helpers.assets prepare spam-assassin`.")
+            raise ClassificationDataError(f"folder must be the prepared spam-assassin folder, got {str(folder)!r} "
+                                          f"with no emails in {group}: run `python -m helpers.assets prepare "
+                                          f"spam-assassin`.")
         for file in files:
             texts.append(email_text(json.loads(file.read_text(encoding="utf-8"))["text"]))
             labels.append(int(group in SPAM_GROUPS))
