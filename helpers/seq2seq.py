@@ -35,7 +35,7 @@ class Seq2SeqError(TutorialError, ValueError):
 # --- the model ------------------------------------------------------------------------------
 
 def warm_start(checkpoint: str, decoder_layers: int | None = None):
-    """(BERT2BERT model, new-weight names): an ``EncoderDecoderModel`` from one BERT checkpoint.
+    """(BERT2BERT model, tokenizer, new-weight names): an ``EncoderDecoderModel`` from one BERT checkpoint.
 
     ``decoder_layers`` keeps only the first k layers of the checkpoint in the decoder (all
     when None); the encoder always keeps all of its layers. The special tokens of the
