@@ -14,7 +14,7 @@ Both sources become a ``datasets.DatasetDict`` with the splits ``train``,
   (headers dropped, quoted-printable/base64 decoded, HTML tags removed crudely);
   label 1 = spam (``spam-1``, ``spam-2``), 0 = ham (``easy-ham-*``, ``hard-ham-1``).
   Exact duplicate texts are dropped **before** splitting, so no test email also
-  appears in train. The split is stratified and seeded (``SPLIT_SEED``), with
+  appears in train. The split is stratified and seeded (``SPLIT_SEED``; ``helpers.splits``), with
   ``VALIDATION_FRACTION`` and ``TEST_FRACTION`` of the emails, and cached under
   ``<assets cache>/derived/`` (never committed).
 * **Hub** (any other identifier, e.g. ``stanfordnlp/sst2``): SST-2's ``train`` rows are
@@ -137,11 +137,11 @@ def deduplicate(texts: list[str], labels: list[int]) -> tuple[list[str], list[in
     return kept_texts, kept_labels
 
 
-def _features(names: tuple[str, ...] = LABEL_NAMES):
-    """SST-2's columns: text (string) and label (ClassLabel with ``names``)."""
+def _features():
+    """SST-2's columns: text (string) and label (ClassLabel with ``LABEL_NAMES``)."""
     from datasets import ClassLabel, Features, Value
 
-    return Features({"text": Value("string"), "label": ClassLabel(names=list(names))})
+    return Features({"text": Value("string"), "label": ClassLabel(names=list(LABEL_NAMES))})
 
 
 def _cache_folder(folder: Path) -> Path:
