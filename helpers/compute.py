@@ -46,7 +46,12 @@ def _module(model: Any) -> nn.Module:
 
 
 def matmul_parameters(model: nn.Module) -> int:
-    """Weights of every ``nn.Linear`` in ``model`` (biases excluded): the N of 2N FLOPs per token."""
+    """Weights of every ``nn.Linear`` in ``model`` (biases excluded): the N of 2N FLOPs per token.
+
+    Not the model's size: ``helpers.bert_encoder.count_parameters`` counts every parameter
+    (embeddings, biases, LayerNorms too); this counts only those that take part in a matrix
+    product for each token, which is what the FLOPs depend on (an embedding is a look-up).
+    """
     return sum(m.weight.numel() for m in _module(model).modules() if isinstance(m, nn.Linear))
 
 

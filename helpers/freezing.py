@@ -9,14 +9,16 @@ inside the base model and is frozen or trained with it.
     from helpers import freezing
     freezing.freeze_all_but_head(model)        # feature extraction
     freezing.freeze_bottom(model, k=4)         # embeddings + layers 0..3 frozen
+    freezing.freeze_module(model.encoder)      # any one part of any model (seq2seq, notebooks 07, 09)
     unfreeze = freezing.GradualUnfreezer(model)  # pass as train(..., on_step=unfreeze); unfreeze.reports: per stage
     groups = freezing.layerwise_lr_groups(model, lr=1e-4, decay=0.8)  # train(..., param_groups=groups)
     model = freezing.apply_lora(model, r=8)    # peft: only lora_* and the head train
     print(freezing.parameter_report(model))    # "trainable 1.2K of 22.7M parameters (0.01%)"
     x = freezing.head_inputs(model, tokenized, collate)  # (N, D) what the head sees: fit a linear model on it
 
-Each function returns (or prints as) a ``ParamReport``: trainable vs total parameters
-and the memory training needs for them with AdamW in fp32.
+Each strategy returns (or prints as) a ``ParamReport``: trainable vs total parameters
+(``helpers.bert_encoder.count_parameters``) and the memory training needs for them with
+AdamW in fp32; ``freeze_module`` returns how many numbers it froze.
 """
 from __future__ import annotations
 
@@ -27,6 +29,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from .bert_encoder import count_parameters
 from .course.validation import (require_bool, require_callable, require_dataset, require_int, require_module,
                          require_number, require_strings)
 
@@ -59,10 +62,9 @@ def _short(n: int) -> str:
 
 
 def parameter_report(model: nn.Module) -> ParamReport:
-    """Trainable (requires_grad) and total parameter counts of ``model``."""
+    """Trainable (requires_grad) and total parameter counts of ``model`` (``count_parameters``)."""
     require_module("model", model)
-    params = list(model.parameters())
-    return ParamReport(sum(p.numel() for p in params if p.requires_grad), sum(p.numel() for p in params))
+    return ParamReport(count_parameters(model, trainable_only=True), count_parameters(model))
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,14 @@ def set_trainable(module: nn.Module, trainable: bool) -> None:
     require_bool("trainable", trainable)
     for param in module.parameters():
         param.requires_grad_(trainable)
+
+
+def freeze_module(module: nn.Module) -> int:
+    """Stop training every parameter of ``module`` (any part of any model, e.g. a seq2seq model's
+    ``encoder``); returns how many numbers this froze (0 when all were frozen already)."""
+    newly = count_parameters(module, trainable_only=True)
+    set_trainable(module, False)
+    return newly
 
 
 def _head_modules(model: nn.Module) -> list[nn.Module]:

@@ -4,8 +4,9 @@
   Rothe, Narayan & Severyn 2020): the encoder is copied as it is; the decoder is the
   same checkpoint with a causal mask and new, randomly initialised cross-attention.
   ``weight_origins`` counts which parameters are pretrained and which are new.
-* ``load_seq2seq``: a real seq2seq checkpoint (``AutoModelForSeq2SeqLM``) when there is
-  one, else the warm start; the rest of the code is the same for both.
+* ``load_seq2seq_model``: a real seq2seq checkpoint (``AutoModelForSeq2SeqLM``) when there is
+  one, else the warm start; the rest of the code is the same for both. (The datasets come
+  from ``helpers.data.translation.load_translation`` and ``summarization_data.load_summarization``.)
 * ``encode_pairs`` / ``shift_right`` / ``collator``: source and target token ids, labels
   padded with -100, decoder inputs = labels shifted one step right (teacher forcing).
 * ``trainer_arguments`` / ``seq2seq_trainer``: ``Seq2SeqTrainer`` with the course's small, CPU-friendly
@@ -34,7 +35,7 @@ class Seq2SeqError(TutorialError, ValueError):
 # --- the model ------------------------------------------------------------------------------
 
 def warm_start(checkpoint: str, decoder_layers: int | None = None):
-    """(BERT2BERT model, new-weight names): an ``EncoderDecoderModel`` from one BERT checkpoint.
+    """(BERT2BERT model, tokenizer, new-weight names): an ``EncoderDecoderModel`` from one BERT checkpoint.
 
     ``decoder_layers`` keeps only the first k layers of the checkpoint in the decoder (all
     when None); the encoder always keeps all of its layers. The special tokens of the
@@ -111,7 +112,7 @@ def cross_attention_from_self(model) -> int:
     return copied
 
 
-def load_seq2seq(model_id: str | None, encoder_checkpoint: str, decoder_layers: int | None = None):
+def load_seq2seq_model(model_id: str | None, encoder_checkpoint: str, decoder_layers: int | None = None):
     """(model, tokenizer): ``AutoModelForSeq2SeqLM`` for a seq2seq checkpoint, else a warm start."""
     if model_id is not None:
         require_str("model_id", model_id)
@@ -121,23 +122,6 @@ def load_seq2seq(model_id: str | None, encoder_checkpoint: str, decoder_layers: 
         return AutoModelForSeq2SeqLM.from_pretrained(model_id), AutoTokenizer.from_pretrained(model_id)
     model, tokenizer, _ = warm_start(encoder_checkpoint, decoder_layers)
     return model, tokenizer
-
-
-def freeze(module: torch.nn.Module) -> int:
-    """Stop training a module's parameters; returns how many numbers were frozen."""
-    require_module("module", module)
-    frozen = 0
-    for parameter in module.parameters():
-        if parameter.requires_grad:
-            parameter.requires_grad_(False)
-            frozen += parameter.numel()
-    return frozen
-
-
-def count_trainable(model: torch.nn.Module) -> int:
-    """How many numbers of ``model`` train (``requires_grad``)."""
-    require_module("model", model)
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
 
 
 # --- the data -------------------------------------------------------------------------------

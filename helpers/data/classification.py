@@ -14,7 +14,7 @@ Both sources become a ``datasets.DatasetDict`` with the splits ``train``,
   (headers dropped, quoted-printable/base64 decoded, HTML tags removed crudely);
   label 1 = spam (``spam-1``, ``spam-2``), 0 = ham (``easy-ham-*``, ``hard-ham-1``).
   Exact duplicate texts are dropped **before** splitting, so no test email also
-  appears in train. The split is stratified and seeded (``SPLIT_SEED``), with
+  appears in train. The split is stratified and seeded (``SPLIT_SEED``; ``helpers.data.splits``), with
   ``VALIDATION_FRACTION`` and ``TEST_FRACTION`` of the emails, and cached under
   ``<assets cache>/derived/`` (never committed).
 * **Hub** (any other identifier, e.g. ``stanfordnlp/sst2``): SST-2's ``train`` rows are
@@ -40,8 +40,9 @@ import shutil
 from pathlib import Path
 
 from ..course.errors import TutorialError
+from .splits import split_indices, to_dataset_dict
 from ..course.validation import (require_bool, require_callable, require_dataset, require_int, require_path,
-                         require_sequence, require_split_indices, require_str, require_strings)
+                         require_sequence, require_str, require_strings)
 
 LABEL_NAMES = ("ham", "spam")
 SPAM_GROUPS = ("spam-1", "spam-2")
@@ -58,7 +59,7 @@ _SPACES = re.compile(r"[ \t\r\f\v]+")
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 
 
-class DataError(TutorialError, ValueError):
+class ClassificationDataError(TutorialError, ValueError):
     """Classification data that cannot be read or split as asked."""
 
 
@@ -107,8 +108,9 @@ def read_spam_assassin(folder: str | Path) -> tuple[list[str], list[int]]:
     for group in (*HAM_GROUPS, *SPAM_GROUPS):
         files = sorted((folder / group).glob("*.json"))
         if not files:
-            raise DataError(f"folder must be the prepared spam-assassin folder, got {str(folder)!r} with no emails "
-                            f"in {group}: run `python -m helpers.course.assets prepare spam-assassin`.")
+            raise ClassificationDataError(f"folder must be the prepared spam-assassin folder, got {str(folder)!r} "
+                                          f"with no emails in {group}: run `python -m helpers.course.assets prepare "
+                                          f"spam-assassin`.")
         for file in files:
             texts.append(email_text(json.loads(file.read_text(encoding="utf-8"))["text"]))
             labels.append(int(group in SPAM_GROUPS))
@@ -135,42 +137,11 @@ def deduplicate(texts: list[str], labels: list[int]) -> tuple[list[str], list[in
     return kept_texts, kept_labels
 
 
-def split_indices(labels: list[int], validation: float = VALIDATION_FRACTION, test: float = TEST_FRACTION,
-                  seed: int = SPLIT_SEED) -> dict[str, list[int]]:
-    """Stratified, seeded train/validation/test indices (sorted within each split)."""
-    from sklearn.model_selection import train_test_split
+def _features():
+    """SST-2's columns: text (string) and label (ClassLabel with ``LABEL_NAMES``)."""
+    from datasets import ClassLabel, Features, Value
 
-    require_sequence("labels", labels)
-    require_int("seed", seed, minimum=0)
-    for name, value in (("validation", validation), ("test", test)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise TypeError(f"{name} must be a fraction between 0 and 1, got {type(value).__name__}")
-        if not 0 < value < 1:
-            raise ValueError(f"{name} must be a fraction between 0 and 1, got {value!r}")
-    if validation + test >= 1:
-        raise ValueError(f"validation + test must leave examples for training, got {validation} + {test}")
-    everything = list(range(len(labels)))
-    rest, test_idx = train_test_split(everything, test_size=test, stratify=labels, random_state=seed)
-    rest_labels = [labels[i] for i in rest]
-    train_idx, val_idx = train_test_split(rest, test_size=validation / (1 - test), stratify=rest_labels,
-                                          random_state=seed)
-    return {"train": sorted(train_idx), "validation": sorted(val_idx), "test": sorted(test_idx)}
-
-
-def to_dataset_dict(texts: list[str], labels: list[int], splits: dict[str, list[int]],
-                    names: tuple[str, ...] = LABEL_NAMES):
-    """A DatasetDict with columns text (string) and label (ClassLabel with ``names``)."""
-    from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
-
-    _require_texts_labels(texts, labels)
-    require_split_indices("splits", splits, len(texts))
-    require_strings("names", names, min_length=2)
-    features = Features({"text": Value("string"), "label": ClassLabel(names=list(names))})
-    return DatasetDict({
-        split: Dataset.from_dict({"text": [texts[i] for i in idx], "label": [labels[i] for i in idx]},
-                                 features=features)
-        for split, idx in splits.items()
-    })
+    return Features({"text": Value("string"), "label": ClassLabel(names=list(LABEL_NAMES))})
 
 
 def _cache_folder(folder: Path) -> Path:
@@ -204,7 +175,8 @@ def load_spam_assassin(folder: str | Path, cache: bool = True):
     if cache and (cached / "dataset_dict.json").exists():
         return load_from_disk(str(cached))
     texts, labels = deduplicate(*read_spam_assassin(folder))
-    data = to_dataset_dict(texts, labels, split_indices(labels))
+    splits = split_indices(len(labels), VALIDATION_FRACTION, TEST_FRACTION, seed=SPLIT_SEED, stratify=labels)
+    data = to_dataset_dict({"text": texts, "label": labels}, splits, _features())
     if cache:
         partial = cached.with_name(cached.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)  # left over from an interrupted run

@@ -30,11 +30,11 @@ With ``source=hub`` the identifier is SQuAD v1.1 (``rajpurkar/squad``) and
 from __future__ import annotations
 
 import functools
-import hashlib
 import re
 from typing import Iterator
 
 from ..course.errors import TutorialError
+from .splits import split_of
 from .summarization import sentences
 
 OFFLINE_ID = "lee-news-qa"
@@ -260,12 +260,6 @@ def passages(article: str, max_words: int = PASSAGE_WORDS) -> list[tuple[str, li
     return made
 
 
-def _split_of(article_id: str, validation_percent: int = VALIDATION_PERCENT) -> str:
-    """'validation' or 'train' from a hash of the article's id (stable, whatever else changes)."""
-    bucket = int(hashlib.sha256(article_id.encode()).hexdigest(), 16) % 100
-    return "validation" if bucket < validation_percent else "train"
-
-
 def _build_examples(articles: list[str]) -> dict[str, list[dict[str, object]]]:
     """SQuAD-schema rows (plus ``kind``) per split, from a list of article texts."""
     rows: dict[str, list[dict[str, object]]] = {"train": [], "validation": []}
@@ -285,7 +279,7 @@ def _build_examples(articles: list[str]) -> dict[str, list[dict[str, object]]]:
                         kept.append((start, q))
                         break
             for k, (start, q) in enumerate(kept):
-                rows[_split_of(article_id)].append({
+                rows[split_of(article_id, {"validation": VALIDATION_PERCENT})].append({
                     "id": f"{article_id}-p{p}-q{k}", "title": article_id, "context": context,
                     "question": q["question"], "answers": {"text": [q["answer"]], "answer_start": [start]},
                     "kind": q["kind"]})

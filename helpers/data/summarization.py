@@ -27,7 +27,6 @@ embeddings, with the encoder's mean-pooled embeddings from ``embed_sentences``).
 """
 from __future__ import annotations
 
-import hashlib
 import importlib
 import inspect
 import re
@@ -37,12 +36,13 @@ from typing import Callable, Iterator, Mapping, Sequence
 import torch
 
 from ..course.errors import TutorialError
+from .splits import split_of, to_dataset_dict
 from ..course.validation import require_callable, require_int, require_model, require_str, require_strings, require_tensor
 
 OFFLINE_ID = "python-docstrings"
 MIN_SUMMARY_WORDS = 4
 MIN_DOCUMENT_WORDS = 20
-SPLIT_PERCENT = {"test": 20, "validation": 10}  # the rest is train
+SPLIT_PERCENT = {"test": 20, "validation": 10}  # the rest is train (``helpers.data.splits.split_of``)
 # What the summaries are, in words (prints, plot titles); other identifiers: "<name> summaries".
 DATA_NAMES = {OFFLINE_ID: "docstring summaries", "abisee/cnn_dailymail": "CNN/DailyMail news highlights"}
 
@@ -127,36 +127,17 @@ def docstring_pairs(modules: Sequence[str] = STDLIB_MODULES) -> list[dict[str, s
     return pairs
 
 
-def split_of(identifier: str, percent: dict[str, int] = SPLIT_PERCENT) -> str:
-    """The split an example belongs to, from a hash of its id: stable whatever else changes."""
-    require_str("identifier", identifier)
-    if not isinstance(percent, dict):
-        raise TypeError(f"percent must be a dict of split name -> share in percent, got {type(percent).__name__}")
-    if any(not isinstance(v, int) or v < 0 for v in percent.values()) or sum(percent.values()) > 100:
-        raise ValueError(f"percent must hold non-negative int shares summing to at most 100, got {percent}")
-    bucket = int(hashlib.sha256(identifier.encode()).hexdigest(), 16) % 100
-    threshold = 0
-    for name, share in percent.items():
-        threshold += share
-        if bucket < threshold:
-            return name
-    return "train"
-
-
 def load_docstring_summaries(modules: Sequence[str] = STDLIB_MODULES):
     """Docstring pairs as an XSum-like ``DatasetDict`` (train / validation / test)."""
-    from datasets import Dataset, DatasetDict
-
     pairs = docstring_pairs(modules)
     if not pairs:
         raise SummarizationDataError(f"modules must include docstrings that follow PEP 257's summary line, got "
                                      f"{len(modules)} modules with none")
-    by_split: dict[str, list[dict[str, str]]] = {"train": [], "validation": [], "test": []}
-    for pair in pairs:
-        by_split[split_of(pair["id"])].append(pair)
+    splits: dict[str, list[int]] = {"train": [], "validation": [], "test": []}
+    for i, pair in enumerate(pairs):
+        splits[split_of(pair["id"], SPLIT_PERCENT)].append(i)
     columns = ("document", "summary", "id")
-    return DatasetDict({name: Dataset.from_dict({c: [row[c] for row in rows] for c in columns})
-                        for name, rows in by_split.items()})
+    return to_dataset_dict({c: [pair[c] for pair in pairs] for c in columns}, splits)
 
 
 def load_summarization(identifier: str):

@@ -23,15 +23,14 @@ Both sources become a ``datasets.DatasetDict`` with the splits ``train``,
 """
 from __future__ import annotations
 
-import random
 import re
 from collections import Counter
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from ..course.errors import TutorialError
-from ..course.validation import (require_callable, require_int, require_path, require_split_indices, require_str,
-                         require_strings)
+from .splits import split_indices, to_dataset_dict
+from ..course.validation import require_callable, require_int, require_path, require_str, require_strings
 
 SOURCE_LANGUAGE = "en"
 SPLIT_SEED = 0
@@ -143,46 +142,13 @@ def read_catalog_pairs(folder: str | Path, language: str,
     return pairs, dropped
 
 
-def split_indices(n: int, validation: int = VALIDATION_SIZE, test: int = TEST_SIZE,
-                  seed: int = SPLIT_SEED) -> dict[str, list[int]]:
-    """A fixed, seeded split of ``n`` examples into train / validation / test index lists."""
-    require_int("n", n, minimum=0)
-    require_int("validation", validation, minimum=0)
-    require_int("test", test, minimum=0)
-    require_int("seed", seed)
-    if validation + test >= n:
-        raise TranslationDataError(
-            f"cannot take validation={validation} and test={test} from {n} examples: validation + test "
-            f"must leave at least one for training, got {validation + test} of {n}")
-    order = list(range(n))
-    random.Random(seed).shuffle(order)
-    return {"train": sorted(order[validation + test:]), "validation": sorted(order[:validation]),
-            "test": sorted(order[validation:validation + test])}
-
-
-def to_dataset_dict(pairs: Sequence[tuple[str, str]], target_language: str,
-                    splits: dict[str, list[int]]):
-    """A ``DatasetDict`` in WMT's schema: one column ``translation`` = {"en": ..., "<xx>": ...}."""
-    from datasets import Dataset, DatasetDict
-
-    if isinstance(pairs, (str, bytes)) or not isinstance(pairs, Sequence):
-        raise TypeError(f"pairs must be a list of (English, translation) pairs, got {type(pairs).__name__}")
-    if any(len(pair) != 2 for pair in pairs):
-        raise ValueError(f"pairs must hold (English, translation) pairs of 2 strings, got "
-                         f"{next(p for p in pairs if len(p) != 2)!r}")
-    require_str("target_language", target_language)
-    require_split_indices("splits", splits, len(pairs))
-
-    def rows(indices: Iterable[int]) -> dict[str, list]:
-        return {"translation": [{SOURCE_LANGUAGE: pairs[i][0], target_language: pairs[i][1]} for i in indices]}
-
-    return DatasetDict({name: Dataset.from_dict(rows(indices)) for name, indices in splits.items()})
-
-
-def load_django_translation(folder: str | Path, target_language: str, placeholders: str = "drop"):
-    """Django's catalogs of one language as a WMT-style ``DatasetDict`` (fixed, seeded splits)."""
+def load_django_translation(folder: str | Path, target_language: str, placeholders: str = "drop",
+                            validation: int = VALIDATION_SIZE, test: int = TEST_SIZE):
+    """Django's catalogs of one language as a WMT-style ``DatasetDict`` (fixed, seeded splits of
+    ``validation`` and ``test`` pairs, the rest for training)."""
     pairs, _ = read_catalog_pairs(folder, target_language, placeholders)
-    return to_dataset_dict(pairs, target_language, split_indices(len(pairs)))
+    translations = [{SOURCE_LANGUAGE: source, target_language: target} for source, target in pairs]
+    return to_dataset_dict({"translation": translations}, split_indices(len(pairs), validation, test, seed=SPLIT_SEED))
 
 
 def load_hub_translation(identifier: str, target_language: str, validation: int = 2000, test: int = 2000):
@@ -194,7 +160,7 @@ def load_hub_translation(identifier: str, target_language: str, validation: int 
     require_int("validation", validation, minimum=0)
     require_int("test", test, minimum=0)
     full = load_dataset(identifier, f"{SOURCE_LANGUAGE}-{target_language}", split="train")
-    splits = split_indices(len(full), validation, test)
+    splits = split_indices(len(full), validation, test, seed=SPLIT_SEED)
     return DatasetDict({name: full.select(indices).select_columns(["translation"])
                         for name, indices in splits.items()})
 

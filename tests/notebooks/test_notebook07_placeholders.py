@@ -10,8 +10,10 @@ import torch
 from transformers import BertConfig, BertModel, BertTokenizerFast
 
 from helpers import seq2seq
-from helpers.seq2seq import as_tokenizer_writes, cross_attention_from_self, freeze, generate, warm_start
-from helpers.data.translation import pairs_of, split_indices, to_dataset_dict
+from helpers.freezing import freeze_module
+from helpers.seq2seq import as_tokenizer_writes, cross_attention_from_self, generate, warm_start
+from helpers.data.splits import split_indices, to_dataset_dict
+from helpers.data.translation import pairs_of
 from test_seq2seq import _notebook_definitions
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "07_translation.ipynb"
@@ -56,7 +58,8 @@ def notebook_function(checkpoint: str, eval_examples: int, trainers: list):
                  "decoder_layers": 1, "tokenizer": tokenizer, "START": tokenizer.cls_token_id, "MAX_LEN": 8,
                  "TARGET": "nl", "columns": ("input_ids", "attention_mask", "labels"), "learning_rate": 1e-3,
                  "device": torch.device("cpu"), "decode_settings": dict(max_source_length=8, max_new_tokens=4),
-                 "warm_start": warm_start, "cross_attention_from_self": cross_attention_from_self, "freeze": freeze,
+                 "warm_start": warm_start, "cross_attention_from_self": cross_attention_from_self,
+                 "freeze_module": freeze_module,
                  "seq2seq_trainer": recording_trainer, "generate": generate, "pairs_of": pairs_of,
                  "as_tokenizer_writes": as_tokenizer_writes}
     exec(_notebook_definitions(NOTEBOOK, "preprocess"), namespace)
@@ -68,7 +71,8 @@ def notebook_function(checkpoint: str, eval_examples: int, trainers: list):
 def test_train_and_translate_trains_and_translates_the_test_split(checkpoint, eval_examples, expected):
     trainers = []
     train_and_translate, tokenizer = notebook_function(checkpoint, eval_examples, trainers)
-    data = to_dataset_dict(PAIRS, "nl", split_indices(len(PAIRS), validation=2, test=4))
+    data = to_dataset_dict({"translation": [{"en": en, "nl": nl} for en, nl in PAIRS]},
+                           split_indices(len(PAIRS), validation=2, test=4))
     torch.manual_seed(0)
     sources, references, outputs = train_and_translate(data, steps=3)
     test_sources, test_targets = pairs_of(data["test"], "nl")

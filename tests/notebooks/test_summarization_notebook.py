@@ -125,7 +125,7 @@ def run_data_cells(tmp_path: Path, monkeypatch) -> dict:
                                                 decoder_start_token_id=0))  # as in t5-small's config.json
     loaded, words_read = [], []
 
-    def load_seq2seq(model_id, encoder_checkpoint, decoder_layers=None):  # stands in for t5-small
+    def load_seq2seq_model(model_id, encoder_checkpoint, decoder_layers=None):  # stands in for t5-small
         loaded.append(model_id)
         return model, tokenizer
 
@@ -136,7 +136,7 @@ def run_data_cells(tmp_path: Path, monkeypatch) -> dict:
     scope: dict = {}
     exec(compile(code_cells()[0], str(NOTEBOOK), "exec"), scope)  # the set-up cell: imports, settings, device
     scope.update(cfg=resolve({"TUTORIAL_SCALE": "tiny", "TUTORIAL_SOURCE": "hub"}, "cpu"),
-                 load_seq2seq=load_seq2seq, mean_words=counting_mean_words, device=torch.device("cpu"))
+                 load_seq2seq_model=load_seq2seq_model, mean_words=counting_mean_words, device=torch.device("cpu"))
     markers = ["load_summarization(cfg.data.summarization)", "cap_splits(data,", "documents, references =",
                "def preprocess("]
     found = [source for source in code_cells() if any(m in source for m in markers)]

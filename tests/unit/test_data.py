@@ -5,8 +5,8 @@ import email.mime.text
 import pytest
 
 from helpers.course import assets
-from helpers.data.classification import (LABEL_NAMES, deduplicate, email_text, load_classification, split_indices, split_sizes,
-                                         strip_html, subsample, to_dataset_dict)
+from helpers.data.classification import LABEL_NAMES, deduplicate, email_text, load_classification, split_sizes, strip_html, subsample
+from helpers.data.splits import to_dataset_dict
 
 RAW = """From: someone@example.com
 To: you@example.com
@@ -44,24 +44,12 @@ def test_deduplicate_keeps_first_and_drops_empty():
     assert deduplicate(["a", "b", "a", "", "c"], [0, 1, 1, 0, 1]) == (["a", "b", "c"], [0, 1, 1])
 
 
-def test_split_is_stratified_disjoint_and_fixed():
-    labels = [0] * 70 + [1] * 30
-    splits = split_indices(labels, validation=0.1, test=0.2, seed=0)
-    assert split_indices(labels, validation=0.1, test=0.2, seed=0) == splits
-    assert sorted(sum(splits.values(), [])) == list(range(100))
-    assert {k: len(v) for k, v in splits.items()} == {"train": 70, "validation": 10, "test": 20}
-    assert [sum(labels[i] for i in splits[k]) for k in ("train", "validation", "test")] == [21, 3, 6]
+def test_subsample_is_stratified_and_fixed():
+    from datasets import ClassLabel, Features, Value
 
-
-@pytest.mark.parametrize("validation,test", [(0.0, 0.2), (0.5, 0.5), (0.1, 1.2)])
-def test_split_rejects_bad_fractions(validation, test):
-    with pytest.raises(ValueError):
-        split_indices([0, 1] * 10, validation, test)
-
-
-def test_dataset_dict_schema_and_subsample():
-    data = to_dataset_dict(["x", "y", "z", "w"] * 5, [0, 1, 0, 0] * 5, {"train": list(range(20))})
-    assert data["train"].features["label"].names == list(LABEL_NAMES)
+    features = Features({"text": Value("string"), "label": ClassLabel(names=list(LABEL_NAMES))})
+    data = to_dataset_dict({"text": ["x", "y", "z", "w"] * 5, "label": [0, 1, 0, 0] * 5}, {"train": list(range(20))},
+                           features)
     small = subsample(data["train"], 8, seed=0)
     assert len(small) == 8 and sum(small["label"]) == 2  # stratified: a quarter spam
     assert subsample(data["train"], 0) is data["train"]
@@ -69,6 +57,9 @@ def test_dataset_dict_schema_and_subsample():
 
 def test_spam_assassin_splits():
     data = load_classification(str(assets.path("spam-assassin")))
+    assert list(data) == ["train", "validation", "test"]
+    assert data["train"].features["label"].names == list(LABEL_NAMES)  # SST-2's schema: text, ClassLabel
+    assert data["train"].features["text"].dtype == "string"
     sizes = split_sizes(data)
     assert sum(s["all"] for s in sizes.values()) <= 6046
     assert sizes["test"]["all"] >= 500

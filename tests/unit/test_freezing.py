@@ -51,6 +51,26 @@ def test_parts_reject_other_models():
         freezing.bert_parts(torch.nn.Linear(2, 2))
 
 
+def test_freeze_module_freezes_one_part_and_counts_what_it_froze():
+    model = tiny_bert()
+    layer = model.bert.encoder.layer[0]
+    assert freezing.freeze_module(layer) == sum(p.numel() for p in layer.parameters())
+    assert freezing.freeze_module(layer) == 0  # nothing left to freeze
+    assert grads_after_backward(model) == names(model, "") - names(model, "bert.encoder.layer.0.")
+    shared = torch.nn.Linear(3, 3)
+    assert freezing.freeze_module(torch.nn.Sequential(shared, shared)) == 12  # a shared weight counts once
+
+
+def test_parameter_report_counts_what_count_parameters_counts():
+    from helpers.bert_encoder import count_parameters
+
+    model = tiny_bert()
+    freezing.freeze_bottom(model, k=1)
+    report = freezing.parameter_report(model)
+    assert (report.trainable, report.total) == (count_parameters(model, trainable_only=True), count_parameters(model))
+    assert report.trainable == sum(p.numel() for p in model.parameters() if p.requires_grad) < report.total
+
+
 def test_full_model_trains_everything():
     model = tiny_bert()
     report = freezing.parameter_report(model)

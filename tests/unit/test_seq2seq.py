@@ -8,9 +8,11 @@ from transformers import BertConfig, BertModel, BertTokenizerFast, EncoderDecode
 from transformers.models.encoder_decoder.modeling_encoder_decoder import shift_tokens_right
 
 from helpers import checks
-from helpers.seq2seq import (IGNORE_INDEX, Seq2SeqError, as_tokenizer_writes, collator, count_trainable,
+from helpers.bert_encoder import count_parameters
+from helpers.freezing import freeze_module
+from helpers.seq2seq import (IGNORE_INDEX, Seq2SeqError, as_tokenizer_writes, collator,
                              cross_attention_from_self,
-                             encode_pairs, freeze, generate, load_seq2seq, loss_history, seq2seq_trainer,
+                             encode_pairs, generate, load_seq2seq_model, loss_history, seq2seq_trainer,
                              shift_right, warm_start, weight_origins)
 
 WORDS = ("save delete change password user group add the a of is on cat mat sat opslaan verwijderen "
@@ -155,22 +157,24 @@ def test_load_seq2seq_reads_a_saved_seq2seq_checkpoint(warm, checkpoint, tmp_pat
     model, tokenizer, _ = warm
     model.save_pretrained(tmp_path)
     tokenizer.save_pretrained(tmp_path)
-    loaded, loaded_tokenizer = load_seq2seq(str(tmp_path), checkpoint)  # the hub path: AutoModelForSeq2SeqLM
+    loaded, loaded_tokenizer = load_seq2seq_model(str(tmp_path), checkpoint)  # the hub path: AutoModelForSeq2SeqLM
     batch = tokenizer(["save the cat"], return_tensors="pt")
     labels = torch.tensor([[5, 6, 3]])
     model.eval(), loaded.eval()
     with torch.no_grad():
         assert torch.allclose(model(**batch, labels=labels).logits, loaded(**batch, labels=labels).logits, atol=1e-6)
-    warm_again, _ = load_seq2seq(None, checkpoint, decoder_layers=1)
+    warm_again, _ = load_seq2seq_model(None, checkpoint, decoder_layers=1)
     assert isinstance(warm_again, EncoderDecoderModel) and warm_again.config.decoder.num_hidden_layers == 1
 
 
 def test_freeze_and_count(warm):
     model, _, _ = warm
-    total = count_trainable(model)
-    frozen = freeze(model.encoder)
+    total = count_parameters(model, trainable_only=True)
+    frozen = freeze_module(model.encoder)
     assert frozen == sum(p.numel() for p in model.encoder.parameters())
-    assert count_trainable(model) == total - frozen and freeze(model.encoder) == 0
+    assert count_parameters(model, trainable_only=True) == total - frozen and freeze_module(model.encoder) == 0
+    assert not any(p.requires_grad for p in model.encoder.parameters())
+    assert any(p.requires_grad for p in model.decoder.parameters())
 
 
 def test_as_tokenizer_writes_lowercases_like_the_uncased_tokenizer(warm):

@@ -5,7 +5,7 @@ import torch
 from helpers import checks
 from helpers.data.summarization import (SummarizationDataError, centroid_index, centroid_summaries,
                                         docstring_pairs, lead, load_docstring_summaries, sentences,
-                                        split_docstring, split_of)
+                                        split_docstring)
 
 BODY = " ".join(["word"] * 25)
 
@@ -31,13 +31,6 @@ def test_docstring_pairs_from_real_modules_are_clean():
     assert all(len(p["summary"].split()) >= 4 and len(p["document"].split()) >= 20 for p in pairs)
     assert len({p["document"] for p in pairs}) == len(pairs)
     assert docstring_pairs(("no_such_module_here",)) == []
-
-
-def test_split_of_is_stable_and_roughly_proportional():
-    assert split_of("json.dumps") == split_of("json.dumps")
-    names = [split_of(f"module.function_{i}") for i in range(2000)]
-    share = {name: names.count(name) / len(names) for name in ("train", "validation", "test")}
-    assert abs(share["test"] - 0.2) < 0.03 and abs(share["validation"] - 0.1) < 0.03
 
 
 def test_load_docstring_summaries_has_xsum_columns_and_disjoint_splits():

@@ -4,9 +4,9 @@ import pytest
 from transformers import BertTokenizerFast
 
 from helpers.course import assets
-from helpers.data.translation import (TranslationDataError, catalog_files, load_translation, pairs_of,
-                                      read_catalog_pairs, rejection, replace_placeholders, split_indices,
-                                      to_dataset_dict, tokenizer_fidelity)
+from helpers.data.translation import (TranslationDataError, catalog_files, load_django_translation,
+                                      load_translation, pairs_of, read_catalog_pairs, rejection,
+                                      replace_placeholders, tokenizer_fidelity)
 
 CATALOG = r'''
 msgid ""
@@ -97,21 +97,15 @@ def test_rejection_reasons():
     assert rejection(polib.POEntry(msgid="x &amp; y", msgstr="x &amp; y")) == "HTML"
 
 
-def test_split_is_fixed_disjoint_and_complete():
-    first, second = split_indices(100, 10, 20, seed=0), split_indices(100, 10, 20, seed=0)
-    assert first == second and split_indices(100, 10, 20, seed=1) != first
-    assert [len(first[k]) for k in ("train", "validation", "test")] == [70, 10, 20]
-    assert sorted(first["train"] + first["validation"] + first["test"]) == list(range(100))
-    with pytest.raises(TranslationDataError, match="validation=60 and test=50 from 100"):
-        split_indices(100, 60, 50)
-
-
 def test_dataset_has_wmt_schema(locale):
     pairs, _ = read_catalog_pairs(locale, "nl", placeholders="letters")
-    data = to_dataset_dict(pairs, "nl", split_indices(len(pairs), 1, 1))
+    data = load_django_translation(locale, "nl", placeholders="letters", validation=1, test=1)
+    assert list(data) == ["train", "validation", "test"]
     assert data["train"].column_names == ["translation"] and len(data["train"]) == 3
     sources, references = pairs_of(data["test"], "nl")
     assert len(sources) == len(references) == 1 and (sources[0], references[0]) in pairs
+    with pytest.raises(ValueError, match="validation=3 and test=2 from 5"):
+        load_django_translation(locale, "nl", placeholders="letters", validation=3, test=2)
 
 
 def test_missing_language_names_the_known_ones(locale):
