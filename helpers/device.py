@@ -1,13 +1,19 @@
-"""Device, precision and seeding: chosen once, the same way in every notebook."""
+"""Device, precision and seeding: chosen once, the same way in every notebook.
+
+``autocast(device, precision)`` and ``to_device(batch, device)`` are the two lines every
+forward pass repeats (``helpers.training``, ``helpers.inference``); ``explain_oom`` turns the
+accelerator's out-of-memory error into one sentence saying what to shrink.
+"""
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .errors import SettingsError
+from .errors import SettingsError, TutorialError
 from .validation import require_int, require_number, require_str
 
 import numpy as np
@@ -56,6 +62,52 @@ def pick_precision(device: torch.device | str) -> Precision:
     # CPU autocast in bf16 is slower than fp32 on most laptops, and MPS autocast is
     # still partial: both stay in float32.
     return Precision(None, use_grad_scaler=False)
+
+
+def autocast(device: torch.device, precision: Precision) -> contextlib.AbstractContextManager:
+    """``torch.autocast`` in ``precision``'s dtype on ``device``, or a no-op block for fp32 (a ``with`` block).
+
+    Notebook 06, section 3, writes it out as ``torch.autocast(device.type, dtype=..., enabled=...)``.
+    """
+    if not isinstance(device, torch.device):
+        raise TypeError(f"device must be a torch.device (pick_device() returns one), got {type(device).__name__}")
+    if not isinstance(precision, Precision):
+        raise TypeError(f"precision must be the Precision that pick_precision(device) returns, got "
+                        f"{type(precision).__name__}")
+    if precision.dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=precision.dtype)
+
+
+def to_device(batch: Mapping[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:
+    """The same batch (a dict of tensors, or a tokenizer's BatchEncoding) with every tensor on ``device``."""
+    if not isinstance(batch, Mapping):
+        raise TypeError(f"batch must be a dict of tensors (a collated batch), got {type(batch).__name__}")
+    if not isinstance(device, (torch.device, str)):
+        raise TypeError(f"device must be a torch.device or a name such as 'cpu' or 'cuda', got {type(device).__name__}")
+    return {key: value.to(device) for key, value in batch.items()}
+
+
+class OutOfMemory(TutorialError, RuntimeError):
+    """The accelerator ran out of memory during training or evaluation."""
+
+
+def explain_oom(batch_size: int) -> contextlib.AbstractContextManager:
+    """Turn CUDA's out-of-memory error into one sentence saying what to shrink (a ``with`` block)."""
+    require_int("batch_size", batch_size, minimum=1)
+    return _explain_oom(batch_size)
+
+
+@contextlib.contextmanager
+def _explain_oom(batch_size: int):
+    try:
+        yield
+    except torch.cuda.OutOfMemoryError as error:
+        torch.cuda.empty_cache()
+        raise OutOfMemory(
+            f"the GPU ran out of memory with batch_size={batch_size}: halve the batch size (and double "
+            f"gradient accumulation to keep the effective batch), shorten max_length or freeze more "
+            f"layers, then restart the kernel.") from error
 
 
 def trainer_precision_args(device: torch.device | str) -> dict[str, bool]:

@@ -26,9 +26,9 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import torch
 
-from .device import pick_precision
-from .training import History, TrainConfig, _autocast, _to, explain_oom, train
-from .validation import require_int
+from .inference import forward_batches
+from .training import History, TrainConfig, train
+from .validation import require_callable, require_int, require_module
 
 CLS_INDEX = 0  # a window without the answer points both its start and its end here
 
@@ -147,31 +147,36 @@ def _as_rows(features: dict[str, list], keys: Sequence[str] = (*MODEL_INPUTS, "s
     return [{k: features[k][i] for k in present} for i in range(len(features["input_ids"]))]
 
 
-@torch.no_grad()
 def predict_logits(model: torch.nn.Module, features: dict[str, list], collate_fn: Callable,
                    batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
-    """(start logits, end logits), each (windows, longest window) in float32; padding gets -inf."""
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    """(start logits, end logits), each (windows, longest window) in float32; padding gets -inf.
+
+    ``inference.forward_batches`` over the windows, ``batch_size`` at a time. Notebook 08, section 5.
+    """
+    require_module("model", model)
     _check_columns("features", features, ("input_ids", "attention_mask"))
-    device = next(model.parameters()).device
-    precision = pick_precision(device)
-    was_training = model.training
-    model.eval()
+    require_callable("collate_fn", collate_fn)
+    require_int("batch_size", batch_size, minimum=1)
     rows = _as_rows(features, MODEL_INPUTS)
+    batches = (collate_fn(rows[first:first + batch_size]) for first in range(0, len(rows), batch_size))
+    kept = forward_batches(model, batches, _masked_logits)
     width = max(len(r["input_ids"]) for r in rows)
     starts = np.full((len(rows), width), -np.inf, dtype=np.float32)
     ends = np.full((len(rows), width), -np.inf, dtype=np.float32)
-    for first in range(0, len(rows), batch_size):
-        batch = _to(collate_fn(rows[first:first + batch_size]), device)
-        with _autocast(device, precision), explain_oom(batch_size):
-            out = model(**batch)
-        count, length = batch["input_ids"].shape  # (b, T)
-        padding = batch["attention_mask"] == 0  # (b, T)
-        starts[first:first + count, :length] = out.start_logits.float().masked_fill(padding, -np.inf).cpu()
-        ends[first:first + count, :length] = out.end_logits.float().masked_fill(padding, -np.inf).cpu()
-    model.train(was_training)
+    first = 0
+    for start_logits, end_logits in kept:
+        count, length = start_logits.shape  # (b, T): this batch's windows, padded to its longest
+        starts[first:first + count, :length] = start_logits
+        ends[first:first + count, :length] = end_logits
+        first += count
     return starts, ends
+
+
+def _masked_logits(batch: dict[str, torch.Tensor], out) -> tuple[torch.Tensor, torch.Tensor]:
+    """(start logits, end logits), each (b, T) in float32 on the CPU, with -inf at padding tokens."""
+    padding = batch["attention_mask"] == 0  # (b, T)
+    return (out.start_logits.float().masked_fill(padding, -np.inf).cpu(),
+            out.end_logits.float().masked_fill(padding, -np.inf).cpu())
 
 
 def best_spans(start_logits: np.ndarray, end_logits: np.ndarray, offsets: Sequence[tuple[int, int] | None],

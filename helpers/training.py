@@ -43,7 +43,6 @@ what to shrink (``explain_oom``).
 """
 from __future__ import annotations
 
-import contextlib
 import itertools
 import time
 from dataclasses import asdict, dataclass, field
@@ -53,15 +52,12 @@ import torch
 from torch.utils.data import DataLoader
 
 from . import checkpoints
-from .device import Precision, pick_device, pick_precision, seed_everything
-from .errors import TutorialError
+from .device import (OutOfMemory, Precision, autocast, explain_oom, pick_device, pick_precision, seed_everything,
+                     to_device)
+from .inference import forward_batches
 from .metrics import classification_metrics
 from .validation import (require_bool, require_callable, require_dataset, require_int, require_module,
                          require_number, require_str, require_strings)
-
-
-class OutOfMemory(TutorialError, RuntimeError):
-    """The accelerator ran out of memory during training or evaluation."""
 
 
 @dataclass(frozen=True)
@@ -183,58 +179,23 @@ def default_param_groups(model: torch.nn.Module, weight_decay: float) -> list[di
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
-def explain_oom(batch_size: int) -> contextlib.AbstractContextManager:
-    """Turn CUDA's out-of-memory error into one sentence saying what to shrink (a ``with`` block)."""
-    require_int("batch_size", batch_size, minimum=1)
-    return _explain_oom(batch_size)
-
-
-@contextlib.contextmanager
-def _explain_oom(batch_size: int) -> Iterator[None]:
-    try:
-        yield
-    except torch.cuda.OutOfMemoryError as error:
-        torch.cuda.empty_cache()
-        raise OutOfMemory(
-            f"the GPU ran out of memory with batch_size={batch_size}: halve the batch size (and double "
-            f"gradient accumulation to keep the effective batch), shorten max_length or freeze more "
-            f"layers, then restart the kernel.") from error
-
-
-def _autocast(device: torch.device, precision: Precision):
-    if precision.dtype is None:
-        return contextlib.nullcontext()
-    return torch.autocast(device_type=device.type, dtype=precision.dtype)
-
-
-def _to(batch: dict[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:
-    return {key: value.to(device) for key, value in batch.items()}
-
-
-@torch.no_grad()
 def predict(model: torch.nn.Module, dataset, collate_fn: Callable = stack_collate, batch_size: int = 64,
             device: torch.device | None = None) -> tuple[torch.Tensor, torch.Tensor, float]:
-    """(predicted ids (N,), true labels (N,), mean loss) over ``dataset`` in eval mode."""
+    """(predicted ids (N,), true labels (N,), mean loss) over ``dataset`` in eval mode (``inference.forward_batches``)."""
     require_module("model", model)
     require_dataset("dataset", dataset)
     require_int("batch_size", batch_size, minimum=1)
     if len(dataset) == 0:
         raise ValueError("dataset must hold at least one example, got an empty dataset")
-    device = device or next(model.parameters()).device
-    precision = pick_precision(device)
-    was_training = model.training
-    model.eval()
-    predictions, labels, loss_sum = [], [], 0.0
-    for batch in make_loader(dataset, batch_size, collate_fn):
-        batch = _to(batch, device)
-        with _autocast(device, precision), explain_oom(batch_size):
-            out = model(**batch)
-        predictions.append(out.logits.argmax(dim=-1).cpu())  # (B,)
-        labels.append(batch["labels"].cpu())
-        loss_sum += out.loss.float().item() * len(batch["labels"])
-    model.train(was_training)
+    kept = forward_batches(model, make_loader(dataset, batch_size, collate_fn), _class_and_loss, device=device)
+    predictions, labels, losses = zip(*kept)
     truth = torch.cat(labels)
-    return torch.cat(predictions), truth, loss_sum / len(truth)
+    return torch.cat(predictions), truth, sum(losses) / len(truth)
+
+
+def _class_and_loss(batch: dict[str, torch.Tensor], out) -> tuple[torch.Tensor, torch.Tensor, float]:
+    """(predicted ids (B,), true labels (B,), summed loss of the batch) on the CPU."""
+    return out.logits.argmax(dim=-1).cpu(), batch["labels"].cpu(), out.loss.float().item() * len(batch["labels"])
 
 
 def evaluate(model: torch.nn.Module, dataset, names: Sequence[str], collate_fn: Callable = stack_collate,
@@ -295,8 +256,8 @@ def accumulate_gradients(model: torch.nn.Module, group: Sequence[Mapping[str, to
     rows = sum(_rows(piece) for piece in slices)
     total = 0.0
     for piece in slices:
-        with _autocast(device, precision):
-            loss = model(**_to(piece, device)).loss * (_rows(piece) / rows)  # its share of the mean
+        with autocast(device, precision):
+            loss = model(**to_device(piece, device)).loss * (_rows(piece) / rows)  # its share of the mean
         (scaler.scale(loss) if scaler else loss).backward()  # fp16: scaled up so small gradients survive
         total += loss.item()
     return total

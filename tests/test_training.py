@@ -188,7 +188,7 @@ def test_history_round_trips_through_json():
 
 
 def test_out_of_memory_is_explained():
-    from helpers.training import OutOfMemory, explain_oom
+    from helpers.device import OutOfMemory, explain_oom
     with pytest.raises(OutOfMemory, match="batch_size=32: halve the batch size"):
         with explain_oom(batch_size=32):
             raise torch.cuda.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
