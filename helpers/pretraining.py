@@ -8,9 +8,9 @@
   positions never leaves the unigram plateau (notebook 04 explains the measurement).
 * ``mlm_batches`` / ``lm_batches``: endless streams of training batches drawn from
   packed blocks in the same seeded order.
-* ``pretrain``: one training loop for both (AdamW, linear warm-up then linear decay),
-  counting the tokens each model reads and the targets it is scored on, and measuring
-  the held-out loss along the way.
+* ``pretrain``: one training loop for both (AdamW, ``training.linear_schedule``'s linear
+  warm-up then linear decay), counting the tokens each model reads and the targets it is
+  scored on, and measuring the held-out loss (``mean_loss``) along the way.
 """
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .device import to_device
 from .objectives import IGNORE_INDEX, mask_tokens
+from .training import linear_schedule
 from .validation import require_callable, require_int, require_module, require_number, require_str, require_tensor
 
 
@@ -99,12 +101,6 @@ def lm_config(vocab_size: int, size: ModelSize, eos_token_id: int = 0, dropout: 
     return config
 
 
-def count_parameters(model: torch.nn.Module) -> int:
-    """Distinct trainable parameters (tied input/output embeddings counted once)."""
-    require_module("model", model)
-    return sum(p.numel() for p in {id(p): p for p in model.parameters() if p.requires_grad}.values())
-
-
 def block_order(num_blocks: int, seed: int) -> Iterator[Tensor]:
     """Endless shuffled epochs of block indices, from a seeded generator (same seed, same order)."""
     require_int("num_blocks", num_blocks, minimum=1)
@@ -169,16 +165,6 @@ def _mlm_stream(blocks: Tensor, batch_size: int, special_ids: Tensor, mask_token
                     targets=int((labels != IGNORE_INDEX).sum()))
 
 
-def linear_schedule(step: int, steps: int, warmup: int) -> float:
-    """Learning-rate multiplier: 0 -> 1 over ``warmup`` steps, then linearly down to 0 at ``steps``."""
-    require_int("steps", steps, minimum=1)
-    require_int("warmup", warmup, minimum=0, maximum=steps)
-    require_int("step", step, minimum=0)
-    if step < warmup:
-        return (step + 1) / warmup
-    return max(0.0, (steps - step) / max(1, steps - warmup))
-
-
 LossFn = Callable[[torch.nn.Module, dict], Tensor]
 
 
@@ -226,12 +212,8 @@ def _check_batches(name: str, batches: Sequence[Batch], allow_empty: bool = Fals
         raise ValueError(f"{name} must hold at least one Batch, got an empty {type(batches).__name__}")
 
 
-def _on(device: torch.device, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
-    return {k: v.to(device) for k, v in inputs.items()}
-
-
 @torch.no_grad()
-def evaluate(model: torch.nn.Module, batches: Sequence[Batch], loss_fn: LossFn = model_loss) -> float:
+def mean_loss(model: torch.nn.Module, batches: Sequence[Batch], loss_fn: LossFn = model_loss) -> float:
     """Mean loss (nats) per target over fixed held-out batches, without dropout.
 
     Each batch's mean loss is weighted by its number of targets (sum of the losses over all
@@ -248,7 +230,7 @@ def evaluate(model: torch.nn.Module, batches: Sequence[Batch], loss_fn: LossFn =
     model.eval()
     device = next(model.parameters()).device
     try:
-        total = sum(loss_fn(model, _on(device, b.inputs)).item() * b.targets for b in scored)  # nats, summed
+        total = sum(loss_fn(model, to_device(b.inputs, device)).item() * b.targets for b in scored)  # nats, summed
     finally:
         model.train(was_training)
     return total / sum(b.targets for b in scored)
@@ -275,16 +257,16 @@ def pretrain(model: torch.nn.Module, batches: Iterator[Batch], steps: int, lr: f
     require_callable("loss_fn", loss_fn)
     device = next(model.parameters()).device
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: linear_schedule(s, steps, warmup))
+    scheduler = linear_schedule(optimizer, warmup, steps)
     result = PretrainResult()
     start = time.perf_counter()
     if held_out:
         result.eval_steps.append(0)
-        result.eval_losses.append(evaluate(model, held_out, loss_fn))
+        result.eval_losses.append(mean_loss(model, held_out, loss_fn))
     model.train()
     for step in range(1, steps + 1):
         batch = next(batches)
-        loss = loss_fn(model, _on(device, batch.inputs))
+        loss = loss_fn(model, to_device(batch.inputs, device))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -296,7 +278,7 @@ def pretrain(model: torch.nn.Module, batches: Iterator[Batch], steps: int, lr: f
         result.targets_seen += batch.targets
         if held_out and eval_every and (step % eval_every == 0 or step == steps):
             result.eval_steps.append(step)
-            result.eval_losses.append(evaluate(model, held_out, loss_fn))
+            result.eval_losses.append(mean_loss(model, held_out, loss_fn))
     model.eval()
     result.seconds = time.perf_counter() - start
     return result
