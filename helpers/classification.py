@@ -51,8 +51,7 @@ def most_confident_mistakes(probs: torch.Tensor, labels: torch.Tensor, k: int = 
     if probs.ndim != 2 or labels.shape != probs.shape[:1]:
         raise ValueError(f"probs must be (N, C) and labels (N,), got {tuple(probs.shape)} and "
                          f"{tuple(labels.shape)}")
-    if not isinstance(k, int) or k < 0:
-        raise ValueError(f"k must be a non-negative int, got {k!r}")
+    require_int("k", k, minimum=0)
     confidence, predicted = probs.max(dim=-1)  # (N,), (N,)
     wrong = (predicted != labels).nonzero().flatten()  # (M,)
     order = confidence[wrong].argsort(descending=True, stable=True)
@@ -68,8 +67,7 @@ def padded_tokens(lengths: Sequence[int], batch_size: int, pad_to: int | None = 
     require_sequence("lengths", lengths)
     for length in lengths:
         require_int("lengths", length, minimum=0)
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    require_int("batch_size", batch_size, minimum=1)
     if pad_to is not None:
         require_int("pad_to", pad_to, minimum=1)
         if max(lengths, default=0) > pad_to:

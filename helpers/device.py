@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .errors import SettingsError, TutorialError
-from .validation import require_int, require_number, require_str
+from .validation import require_instance, require_int, require_number, require_str
 
 import numpy as np
 import torch
@@ -49,8 +49,7 @@ class Precision:
 
 def pick_precision(device: torch.device | str) -> Precision:
     """bf16 where the device supports it, else fp16 with a grad scaler on CUDA, else fp32."""
-    if not isinstance(device, (torch.device, str)):
-        raise TypeError(f"device must be a torch.device or a name such as 'cpu' or 'cuda', got {type(device).__name__}")
+    require_instance("device", device, (torch.device, str), "a torch.device or a name such as 'cpu' or 'cuda'")
     try:
         device = torch.device(device)
     except RuntimeError:
@@ -69,11 +68,8 @@ def autocast(device: torch.device, precision: Precision) -> contextlib.AbstractC
 
     Notebook 06, section 3, writes it out as ``torch.autocast(device.type, dtype=..., enabled=...)``.
     """
-    if not isinstance(device, torch.device):
-        raise TypeError(f"device must be a torch.device (pick_device() returns one), got {type(device).__name__}")
-    if not isinstance(precision, Precision):
-        raise TypeError(f"precision must be the Precision that pick_precision(device) returns, got "
-                        f"{type(precision).__name__}")
+    require_instance("device", device, torch.device, "a torch.device (pick_device() returns one)")
+    require_instance("precision", precision, Precision, "the Precision that pick_precision(device) returns")
     if precision.dtype is None:
         return contextlib.nullcontext()
     return torch.autocast(device_type=device.type, dtype=precision.dtype)
@@ -81,10 +77,8 @@ def autocast(device: torch.device, precision: Precision) -> contextlib.AbstractC
 
 def to_device(batch: Mapping[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:
     """The same batch (a dict of tensors, or a tokenizer's BatchEncoding) with every tensor on ``device``."""
-    if not isinstance(batch, Mapping):
-        raise TypeError(f"batch must be a dict of tensors (a collated batch), got {type(batch).__name__}")
-    if not isinstance(device, (torch.device, str)):
-        raise TypeError(f"device must be a torch.device or a name such as 'cpu' or 'cuda', got {type(device).__name__}")
+    require_instance("batch", batch, Mapping, "a dict of tensors (a collated batch)")
+    require_instance("device", device, (torch.device, str), "a torch.device or a name such as 'cpu' or 'cuda'")
     return {key: value.to(device) for key, value in batch.items()}
 
 
@@ -188,8 +182,7 @@ def set_cpu_threads(environ: Mapping[str, str] = os.environ) -> int:
     ``TUTORIAL_THREADS=N`` sets it to N; an ``OMP_NUM_THREADS`` you set yourself (PyTorch reads it at
     import) is kept as it is.
     """
-    if not isinstance(environ, Mapping):
-        raise TypeError(f"environ must be a mapping of environment variables (os.environ), got {type(environ).__name__}")
+    require_instance("environ", environ, Mapping, "a mapping of environment variables (os.environ)")
     wanted = environ.get(THREADS_VARIABLE, "").strip()
     if not wanted and environ.get("OMP_NUM_THREADS", "").strip():
         return torch.get_num_threads()

@@ -25,7 +25,8 @@ from torch import Tensor
 from .device import to_device
 from .objectives import IGNORE_INDEX, mask_tokens
 from .training import linear_schedule
-from .validation import require_callable, require_int, require_module, require_number, require_str, require_tensor
+from .validation import (require_callable, require_instance, require_int, require_module, require_number, require_str,
+                         require_tensor)
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,7 @@ class PretrainResult:
 
 def _check_sizes(vocab_size: int, size: ModelSize, dropout: float) -> None:
     require_int("vocab_size", vocab_size, minimum=2)
-    if not isinstance(size, ModelSize):
-        raise TypeError(f"size must be a pretraining.ModelSize, got {type(size).__name__}")
+    require_instance("size", size, ModelSize, "a pretraining.ModelSize")
     require_number("dropout", dropout, minimum=0.0, below=1.0)
 
 
@@ -101,10 +101,8 @@ def lm_config(vocab_size: int, size: ModelSize, eos_token_id: int = 0, dropout: 
     return config
 
 
-def block_order(num_blocks: int, seed: int) -> Iterator[Tensor]:
+def _block_order(num_blocks: int, seed: int) -> Iterator[Tensor]:
     """Endless shuffled epochs of block indices, from a seeded generator (same seed, same order)."""
-    require_int("num_blocks", num_blocks, minimum=1)
-    require_int("seed", seed, minimum=0)
     return _epochs(num_blocks, torch.Generator().manual_seed(seed))
 
 
@@ -117,17 +115,18 @@ def _take(order: Iterator[Tensor], batch_size: int) -> Tensor:
     return torch.stack([next(order) for _ in range(batch_size)])  # (B,)
 
 
-def _check_blocks(blocks: Tensor, batch_size: int) -> None:
+def _check_blocks(blocks: Tensor, batch_size: int, seed: int) -> None:
     require_tensor("blocks", blocks, 2, "(N, T)", dtype="int")
     if blocks.shape[0] < 1 or blocks.shape[1] < 2:
         raise ValueError(f"blocks must hold at least one block of at least 2 tokens, got shape {tuple(blocks.shape)}")
     require_int("batch_size", batch_size, minimum=1)
+    require_int("seed", seed, minimum=0)
 
 
 def lm_batches(blocks: Tensor, batch_size: int, seed: int = 0) -> Iterator[Batch]:
     """Causal-LM batches from (N, T) blocks: labels = inputs (the model shifts them), loss on every next token."""
-    _check_blocks(blocks, batch_size)
-    return _lm_stream(blocks, batch_size, block_order(len(blocks), seed))
+    _check_blocks(blocks, batch_size, seed)
+    return _lm_stream(blocks, batch_size, _block_order(len(blocks), seed))
 
 
 def _lm_stream(blocks: Tensor, batch_size: int, order: Iterator[Tensor]) -> Iterator[Batch]:
@@ -143,14 +142,14 @@ def mlm_batches(blocks: Tensor, batch_size: int, special_ids: Sequence[int], mas
     ``mlm_probability`` of the non-special positions are chosen as targets (BERT: 15%);
     the loss is computed on those only.
     """
-    _check_blocks(blocks, batch_size)
+    _check_blocks(blocks, batch_size, seed)
     if isinstance(special_ids, (str, bytes)) or not hasattr(special_ids, "__iter__") or \
             not all(isinstance(i, int) for i in special_ids):
         raise TypeError(f"special_ids must be a list of token ids (ints), got {special_ids!r}")
     require_int("vocab_size", vocab_size, minimum=2)
     require_int("mask_token_id", mask_token_id, minimum=0, maximum=vocab_size - 1)
     require_number("mlm_probability", mlm_probability, above=0.0, maximum=1.0)
-    order = block_order(len(blocks), seed)
+    order = _block_order(len(blocks), seed)
     return _mlm_stream(blocks, batch_size, torch.tensor(list(special_ids)), mask_token_id, vocab_size,
                        mlm_probability, order, torch.Generator().manual_seed(seed + 1))
 

@@ -28,27 +28,22 @@ import torch
 
 from .inference import forward_batches
 from .training import History, TrainConfig, train
-from .validation import require_callable, require_int, require_module
+from .validation import require_callable, require_instance, require_int, require_module, require_str, require_strings
 
 CLS_INDEX = 0  # a window without the answer points both its start and its end here
 
 
 def _check_window_args(max_length: int, stride: int) -> None:
-    if not isinstance(max_length, int) or isinstance(max_length, bool) or max_length < 16:
-        raise ValueError(f"max_length must be an int of at least 16 tokens, got {max_length!r}")
-    if not isinstance(stride, int) or isinstance(stride, bool) or not 0 <= stride < max_length // 2:
-        raise ValueError(f"stride must be an int between 0 and max_length // 2 - 1 = {max_length // 2 - 1}, "
-                         f"got {stride!r}")
+    require_int("max_length", max_length, minimum=16)
+    require_int("stride", stride, minimum=0, maximum=max_length // 2 - 1)  # windows must advance
 
 
 def _check_span_args(offsets: Sequence, sequence_ids: Sequence, start_char: int, end_char: int) -> None:
     if len(offsets) != len(sequence_ids):
         raise ValueError(f"offsets and sequence_ids must have one entry per token, got {len(offsets)} "
                          f"and {len(sequence_ids)}")
-    if not isinstance(start_char, int) or not isinstance(end_char, int):
-        raise TypeError(f"start_char and end_char must be ints, got {start_char!r} and {end_char!r}")
-    if not 0 <= start_char < end_char:
-        raise ValueError(f"start_char must be >= 0 and below end_char, got {start_char} and {end_char}")
+    require_int("start_char", start_char, minimum=0)
+    require_int("end_char", end_char, minimum=start_char + 1)
 
 
 def char_to_token_span(offsets: Sequence[Sequence[int]], sequence_ids: Sequence[int | None],
@@ -205,8 +200,7 @@ def _check_logits(start_logits: np.ndarray, end_logits: np.ndarray, offsets: Any
     if np.ndim(start_logits) != 1 or np.shape(start_logits) != np.shape(end_logits):
         raise ValueError(f"start_logits and end_logits must be 1-d and of the same length, got shapes "
                          f"{np.shape(start_logits)} and {np.shape(end_logits)}")
-    if not isinstance(offsets, (list, tuple)):
-        raise TypeError(f"offsets must be a list of (start, end) pairs or None, got {type(offsets).__name__}")
+    require_instance("offsets", offsets, (list, tuple), "a list of (start, end) pairs or None")
 
 
 def _check_limits(n_best: int, max_answer_tokens: int) -> None:
@@ -280,10 +274,8 @@ def error_category(prediction: str, golds: Sequence[str]) -> str:
     name), else 'unrelated'."""
     from .metrics import exact_match, token_f1
 
-    if not isinstance(prediction, str):
-        raise TypeError(f"prediction must be a str, got {type(prediction).__name__}")
-    if isinstance(golds, str) or not golds:
-        raise ValueError(f"golds must be a non-empty list of gold answers, got {golds!r}")
+    require_str("prediction", prediction, empty=True)
+    require_strings("golds", golds, min_length=1)
     if any(exact_match(prediction, g) for g in golds):
         return "correct"
     if any(token_f1(prediction, g) > 0 for g in golds):

@@ -56,8 +56,8 @@ from .device import (OutOfMemory, Precision, autocast, explain_oom, pick_device,
                      to_device)
 from .inference import forward_batches
 from .metrics import classification_metrics
-from .validation import (require_bool, require_callable, require_dataset, require_int, require_module,
-                         require_number, require_str, require_strings)
+from .validation import (require_bool, require_callable, require_dataset, require_instance, require_int,
+                         require_module, require_number, require_str, require_strings)
 
 
 @dataclass(frozen=True)
@@ -78,15 +78,9 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "eval_batch_size"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        require_number("learning_rate", self.learning_rate)
-        if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be positive, got {self.learning_rate!r}")
-        require_number("warmup_ratio", self.warmup_ratio)
-        if not 0 <= self.warmup_ratio < 1:
-            raise ValueError(f"warmup_ratio must be in [0, 1), got {self.warmup_ratio!r}")
+            require_int(name, getattr(self, name), minimum=1)
+        require_number("learning_rate", self.learning_rate, above=0.0)
+        require_number("warmup_ratio", self.warmup_ratio, minimum=0.0, below=1.0)
         require_number("weight_decay", self.weight_decay, minimum=0.0)
         if self.max_grad_norm is not None:
             require_number("max_grad_norm", self.max_grad_norm, above=0.0)
@@ -157,8 +151,7 @@ def make_loader(dataset, batch_size: int, collate_fn: Callable, shuffle: bool = 
 
 def linear_schedule(optimizer: torch.optim.Optimizer, warmup_steps: int, total_steps: int):
     """Learning rate x (step / warmup) while warming up, then linearly down to 0 at the end."""
-    if not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+    require_instance("optimizer", optimizer, torch.optim.Optimizer, "a torch.optim.Optimizer")
     require_int("total_steps", total_steps, minimum=1)
     require_int("warmup_steps", warmup_steps, minimum=0, maximum=total_steps)
     def factor(step: int) -> float:
@@ -248,9 +241,7 @@ def accumulate_gradients(model: torch.nn.Module, group: Sequence[Mapping[str, to
     """
     require_module("model", model)
     _check_group(group)
-    if not isinstance(precision, Precision):
-        raise TypeError(f"precision must be the Precision that pick_precision(device) returns, got "
-                        f"{type(precision).__name__}")
+    require_instance("precision", precision, Precision, "the Precision that pick_precision(device) returns")
     require_int("pieces", pieces, minimum=1)
     slices = [piece for batch in group for piece in _split_rows(batch, pieces)]
     rows = sum(_rows(piece) for piece in slices)
@@ -306,8 +297,7 @@ def training_step(model: torch.nn.Module, batch: Mapping[str, torch.Tensor] | Se
     require_module("model", model)
     group = [batch] if isinstance(batch, Mapping) or not isinstance(batch, Sequence) else list(batch)
     _check_group(group, "batch")
-    if not isinstance(config, TrainConfig):
-        raise TypeError(f"config must be a TrainConfig(...), got {type(config).__name__}")
+    require_instance("config", config, TrainConfig, "a TrainConfig(...)")
     try:
         loss = accumulate_gradients(model, group, scaler, device, precision, pieces)
     except torch.cuda.OutOfMemoryError:
@@ -355,8 +345,7 @@ def train(model: torch.nn.Module, train_dataset, eval_dataset, config: TrainConf
 
     require_module("model", model)
     require_dataset("train_dataset", train_dataset)
-    if not isinstance(config, TrainConfig):
-        raise TypeError(f"config must be a TrainConfig(...), got {type(config).__name__}")
+    require_instance("config", config, TrainConfig, "a TrainConfig(...)")
     if eval_dataset is not None:
         require_dataset("eval_dataset", eval_dataset)
         if names is None:
@@ -417,8 +406,7 @@ def train(model: torch.nn.Module, train_dataset, eval_dataset, config: TrainConf
 
 def plot_history(history: History, ax=None, title: str = "Training loss"):
     """Training loss per step, and validation loss at each epoch's end."""
-    if not isinstance(history, History):
-        raise TypeError(f"history must be the History that train() returns, got {type(history).__name__}")
+    require_instance("history", history, History, "the History that train() returns")
     import matplotlib.pyplot as plt
 
     ax = ax or plt.subplots(figsize=(6, 3.4))[1]

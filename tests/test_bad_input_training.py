@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from bad_input import assert_rejects, bad, case_id
-from helpers import device, inference, training
+from helpers import device, inference, training, validation
 from helpers.device import pick_precision
 
 LINEAR = nn.Linear(2, 2)
@@ -36,12 +36,14 @@ CASES = [
     bad(inference.forward_batches, "type", "batches", LINEAR, BATCH, lambda batch, out: out),
     bad(inference.forward_batches, "type", "keep", LINEAR, [BATCH], "logits"),
     bad(inference.forward_batches, "type", "leave_out", LINEAR, [BATCH], lambda batch, out: out, leave_out="labels"),
+    bad(validation.require_instance, "type", "config", "config", {"epochs": 1}, training.TrainConfig, "a TrainConfig(...)"),
 ]
 
 NOT_APPLICABLE: dict[str, dict[str, str]] = {
     "training.accumulation_groups": {"shape": "takes any iterable of batches; it only counts them"},
     "device.autocast": {"shape": "takes a device and a Precision record", "range": "every device and Precision is valid"},
     "device.to_device": {"shape": "moves tensors of any shape", "range": "any mapping of tensors, even an empty one"},
+    "validation.require_instance": {"shape": "checks a value's type only", "range": "checks a value's type only"},
     "inference.forward_batches": {"shape": "batches are the model's own inputs, checked by the model",
                                   "range": "any number of batches is valid (none gives an empty list)"},
 }

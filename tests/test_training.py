@@ -170,10 +170,10 @@ def test_loader_order_depends_only_on_the_seed():
     assert torch.equal(order(3), first) and not torch.equal(order(4), first)
 
 
-@pytest.mark.parametrize("field,value", [("epochs", 0), ("batch_size", 1.5), ("learning_rate", 0.0),
-                                         ("warmup_ratio", 1.0)])
-def test_config_names_bad_values(field, value):
-    with pytest.raises(ValueError, match=field):
+@pytest.mark.parametrize("field,value,error", [("epochs", 0, ValueError), ("batch_size", 1.5, TypeError),
+                                               ("learning_rate", 0.0, ValueError), ("warmup_ratio", 1.0, ValueError)])
+def test_config_names_bad_values(field, value, error):
+    with pytest.raises(error, match=field):
         TrainConfig(**{field: value})
 
 
