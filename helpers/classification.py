@@ -7,7 +7,8 @@
     padded_tokens(lengths, batch_size=16, pad_to=128)        # ... padded to a fixed length
 
 ``helpers.training.predict`` returns only the winning class; error analysis needs the
-model's confidence too, so ``predict_proba`` keeps the softmax of the logits.
+model's confidence too, so ``predict_proba`` keeps the softmax of the logits (both run
+``helpers.inference.forward_batches``).
 """
 from __future__ import annotations
 
@@ -16,34 +17,31 @@ from typing import Callable, Sequence
 
 import torch
 
-from .training import _autocast, _to, explain_oom, make_loader
-from .device import pick_precision
+from .inference import forward_batches
+from .training import make_loader
 from .course.validation import require_callable, require_dataset, require_int, require_module, require_sequence, require_tensor
 
 
-@torch.no_grad()
 def predict_proba(model: torch.nn.Module, dataset, collate_fn: Callable, batch_size: int = 64,
                   ) -> tuple[torch.Tensor, torch.Tensor]:
-    """(class probabilities (N, C) in float32, true labels (N,)) over ``dataset`` in eval mode."""
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    """(class probabilities (N, C) in float32, true labels (N,)) over ``dataset`` in eval mode.
+
+    The labels stay out of the model (no loss to compute). Notebook 06, section 3.
+    """
     require_module("model", model)
     require_dataset("dataset", dataset)
     require_callable("collate_fn", collate_fn)
-    device = next(model.parameters()).device
-    precision = pick_precision(device)
-    was_training = model.training
-    model.eval()
-    probs, labels = [], []
-    for batch in make_loader(dataset, batch_size, collate_fn):
-        batch = _to(batch, device)
-        truth = batch.pop("labels")  # (B,)
-        with _autocast(device, precision), explain_oom(batch_size):
-            logits = model(**batch).logits  # (B, C)
-        probs.append(logits.float().softmax(dim=-1).cpu())
-        labels.append(truth.cpu())
-    model.train(was_training)
+    require_int("batch_size", batch_size, minimum=1)
+    if len(dataset) == 0:
+        raise ValueError("dataset must hold at least one example, got an empty dataset")
+    kept = forward_batches(model, make_loader(dataset, batch_size, collate_fn), _probabilities, leave_out=("labels",))
+    probs, labels = zip(*kept)
     return torch.cat(probs), torch.cat(labels)
+
+
+def _probabilities(batch: dict[str, torch.Tensor], out) -> tuple[torch.Tensor, torch.Tensor]:
+    """(softmax of the logits (B, C) in float32, true labels (B,)) on the CPU."""
+    return out.logits.float().softmax(dim=-1).cpu(), batch["labels"].cpu()
 
 
 def most_confident_mistakes(probs: torch.Tensor, labels: torch.Tensor, k: int = 5) -> list[int]:
@@ -53,8 +51,7 @@ def most_confident_mistakes(probs: torch.Tensor, labels: torch.Tensor, k: int = 
     if probs.ndim != 2 or labels.shape != probs.shape[:1]:
         raise ValueError(f"probs must be (N, C) and labels (N,), got {tuple(probs.shape)} and "
                          f"{tuple(labels.shape)}")
-    if not isinstance(k, int) or k < 0:
-        raise ValueError(f"k must be a non-negative int, got {k!r}")
+    require_int("k", k, minimum=0)
     confidence, predicted = probs.max(dim=-1)  # (N,), (N,)
     wrong = (predicted != labels).nonzero().flatten()  # (M,)
     order = confidence[wrong].argsort(descending=True, stable=True)
@@ -70,8 +67,7 @@ def padded_tokens(lengths: Sequence[int], batch_size: int, pad_to: int | None = 
     require_sequence("lengths", lengths)
     for length in lengths:
         require_int("lengths", length, minimum=0)
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    require_int("batch_size", batch_size, minimum=1)
     if pad_to is not None:
         require_int("pad_to", pad_to, minimum=1)
         if max(lengths, default=0) > pad_to:

@@ -1,14 +1,20 @@
-"""Device, precision and seeding: chosen once, the same way in every notebook."""
+"""Device, precision and seeding: chosen once, the same way in every notebook.
+
+``autocast(device, precision)`` and ``to_device(batch, device)`` are the two lines every
+forward pass repeats (``helpers.training``, ``helpers.inference``); ``explain_oom`` turns the
+accelerator's out-of-memory error into one sentence saying what to shrink.
+"""
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from .course.errors import SettingsError
-from .course.validation import require_int, require_number, require_str
+from .course.errors import SettingsError, TutorialError
+from .course.validation import require_instance, require_int, require_number, require_str
 
 import numpy as np
 import torch
@@ -43,8 +49,7 @@ class Precision:
 
 def pick_precision(device: torch.device | str) -> Precision:
     """bf16 where the device supports it, else fp16 with a grad scaler on CUDA, else fp32."""
-    if not isinstance(device, (torch.device, str)):
-        raise TypeError(f"device must be a torch.device or a name such as 'cpu' or 'cuda', got {type(device).__name__}")
+    require_instance("device", device, (torch.device, str), "a torch.device or a name such as 'cpu' or 'cuda'")
     try:
         device = torch.device(device)
     except RuntimeError:
@@ -56,6 +61,47 @@ def pick_precision(device: torch.device | str) -> Precision:
     # CPU autocast in bf16 is slower than fp32 on most laptops, and MPS autocast is
     # still partial: both stay in float32.
     return Precision(None, use_grad_scaler=False)
+
+
+def autocast(device: torch.device, precision: Precision) -> contextlib.AbstractContextManager:
+    """``torch.autocast`` in ``precision``'s dtype on ``device``, or a no-op block for fp32 (a ``with`` block).
+
+    Notebook 06, section 3, writes it out as ``torch.autocast(device.type, dtype=..., enabled=...)``.
+    """
+    require_instance("device", device, torch.device, "a torch.device (pick_device() returns one)")
+    require_instance("precision", precision, Precision, "the Precision that pick_precision(device) returns")
+    if precision.dtype is None:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device.type, dtype=precision.dtype)
+
+
+def to_device(batch: Mapping[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:
+    """The same batch (a dict of tensors, or a tokenizer's BatchEncoding) with every tensor on ``device``."""
+    require_instance("batch", batch, Mapping, "a dict of tensors (a collated batch)")
+    require_instance("device", device, (torch.device, str), "a torch.device or a name such as 'cpu' or 'cuda'")
+    return {key: value.to(device) for key, value in batch.items()}
+
+
+class OutOfMemory(TutorialError, RuntimeError):
+    """The accelerator ran out of memory during training or evaluation."""
+
+
+def explain_oom(batch_size: int) -> contextlib.AbstractContextManager:
+    """Turn CUDA's out-of-memory error into one sentence saying what to shrink (a ``with`` block)."""
+    require_int("batch_size", batch_size, minimum=1)
+    return _explain_oom(batch_size)
+
+
+@contextlib.contextmanager
+def _explain_oom(batch_size: int):
+    try:
+        yield
+    except torch.cuda.OutOfMemoryError as error:
+        torch.cuda.empty_cache()
+        raise OutOfMemory(
+            f"the GPU ran out of memory with batch_size={batch_size}: halve the batch size (and double "
+            f"gradient accumulation to keep the effective batch), shorten max_length or freeze more "
+            f"layers, then restart the kernel.") from error
 
 
 def trainer_precision_args(device: torch.device | str) -> dict[str, bool]:
@@ -136,8 +182,7 @@ def set_cpu_threads(environ: Mapping[str, str] = os.environ) -> int:
     ``TUTORIAL_THREADS=N`` sets it to N; an ``OMP_NUM_THREADS`` you set yourself (PyTorch reads it at
     import) is kept as it is.
     """
-    if not isinstance(environ, Mapping):
-        raise TypeError(f"environ must be a mapping of environment variables (os.environ), got {type(environ).__name__}")
+    require_instance("environ", environ, Mapping, "a mapping of environment variables (os.environ)")
     wanted = environ.get(THREADS_VARIABLE, "").strip()
     if not wanted and environ.get("OMP_NUM_THREADS", "").strip():
         return torch.get_num_threads()

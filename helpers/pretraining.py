@@ -8,9 +8,9 @@
   positions never leaves the unigram plateau (notebook 04 explains the measurement).
 * ``mlm_batches`` / ``lm_batches``: endless streams of training batches drawn from
   packed blocks in the same seeded order.
-* ``pretrain``: one training loop for both (AdamW, linear warm-up then linear decay),
-  counting the tokens each model reads and the targets it is scored on, and measuring
-  the held-out loss along the way.
+* ``pretrain``: one training loop for both (AdamW, ``training.linear_schedule``'s linear
+  warm-up then linear decay), counting the tokens each model reads and the targets it is
+  scored on, and measuring the held-out loss (``mean_loss``) along the way.
 """
 from __future__ import annotations
 
@@ -22,8 +22,11 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from .device import to_device
 from .objectives import IGNORE_INDEX, mask_tokens
-from .course.validation import require_callable, require_int, require_module, require_number, require_str, require_tensor
+from .training import linear_schedule
+from .course.validation import (require_callable, require_instance, require_int, require_module, require_number, require_str,
+                         require_tensor)
 
 
 @dataclass(frozen=True)
@@ -60,8 +63,7 @@ class PretrainResult:
 
 def _check_sizes(vocab_size: int, size: ModelSize, dropout: float) -> None:
     require_int("vocab_size", vocab_size, minimum=2)
-    if not isinstance(size, ModelSize):
-        raise TypeError(f"size must be a pretraining.ModelSize, got {type(size).__name__}")
+    require_instance("size", size, ModelSize, "a pretraining.ModelSize")
     require_number("dropout", dropout, minimum=0.0, below=1.0)
 
 
@@ -99,16 +101,8 @@ def lm_config(vocab_size: int, size: ModelSize, eos_token_id: int = 0, dropout: 
     return config
 
 
-def count_parameters(model: torch.nn.Module) -> int:
-    """Distinct trainable parameters (tied input/output embeddings counted once)."""
-    require_module("model", model)
-    return sum(p.numel() for p in {id(p): p for p in model.parameters() if p.requires_grad}.values())
-
-
-def block_order(num_blocks: int, seed: int) -> Iterator[Tensor]:
+def _block_order(num_blocks: int, seed: int) -> Iterator[Tensor]:
     """Endless shuffled epochs of block indices, from a seeded generator (same seed, same order)."""
-    require_int("num_blocks", num_blocks, minimum=1)
-    require_int("seed", seed, minimum=0)
     return _epochs(num_blocks, torch.Generator().manual_seed(seed))
 
 
@@ -121,17 +115,18 @@ def _take(order: Iterator[Tensor], batch_size: int) -> Tensor:
     return torch.stack([next(order) for _ in range(batch_size)])  # (B,)
 
 
-def _check_blocks(blocks: Tensor, batch_size: int) -> None:
+def _check_blocks(blocks: Tensor, batch_size: int, seed: int) -> None:
     require_tensor("blocks", blocks, 2, "(N, T)", dtype="int")
     if blocks.shape[0] < 1 or blocks.shape[1] < 2:
         raise ValueError(f"blocks must hold at least one block of at least 2 tokens, got shape {tuple(blocks.shape)}")
     require_int("batch_size", batch_size, minimum=1)
+    require_int("seed", seed, minimum=0)
 
 
 def lm_batches(blocks: Tensor, batch_size: int, seed: int = 0) -> Iterator[Batch]:
     """Causal-LM batches from (N, T) blocks: labels = inputs (the model shifts them), loss on every next token."""
-    _check_blocks(blocks, batch_size)
-    return _lm_stream(blocks, batch_size, block_order(len(blocks), seed))
+    _check_blocks(blocks, batch_size, seed)
+    return _lm_stream(blocks, batch_size, _block_order(len(blocks), seed))
 
 
 def _lm_stream(blocks: Tensor, batch_size: int, order: Iterator[Tensor]) -> Iterator[Batch]:
@@ -147,14 +142,14 @@ def mlm_batches(blocks: Tensor, batch_size: int, special_ids: Sequence[int], mas
     ``mlm_probability`` of the non-special positions are chosen as targets (BERT: 15%);
     the loss is computed on those only.
     """
-    _check_blocks(blocks, batch_size)
+    _check_blocks(blocks, batch_size, seed)
     if isinstance(special_ids, (str, bytes)) or not hasattr(special_ids, "__iter__") or \
             not all(isinstance(i, int) for i in special_ids):
         raise TypeError(f"special_ids must be a list of token ids (ints), got {special_ids!r}")
     require_int("vocab_size", vocab_size, minimum=2)
     require_int("mask_token_id", mask_token_id, minimum=0, maximum=vocab_size - 1)
     require_number("mlm_probability", mlm_probability, above=0.0, maximum=1.0)
-    order = block_order(len(blocks), seed)
+    order = _block_order(len(blocks), seed)
     return _mlm_stream(blocks, batch_size, torch.tensor(list(special_ids)), mask_token_id, vocab_size,
                        mlm_probability, order, torch.Generator().manual_seed(seed + 1))
 
@@ -167,16 +162,6 @@ def _mlm_stream(blocks: Tensor, batch_size: int, special_ids: Tensor, mask_token
         inputs, labels = mask_tokens(ids, special, mask_token_id, vocab_size, mlm_probability, generator=generator)
         yield Batch({"input_ids": inputs, "labels": labels}, tokens=ids.numel(),
                     targets=int((labels != IGNORE_INDEX).sum()))
-
-
-def linear_schedule(step: int, steps: int, warmup: int) -> float:
-    """Learning-rate multiplier: 0 -> 1 over ``warmup`` steps, then linearly down to 0 at ``steps``."""
-    require_int("steps", steps, minimum=1)
-    require_int("warmup", warmup, minimum=0, maximum=steps)
-    require_int("step", step, minimum=0)
-    if step < warmup:
-        return (step + 1) / warmup
-    return max(0.0, (steps - step) / max(1, steps - warmup))
 
 
 LossFn = Callable[[torch.nn.Module, dict], Tensor]
@@ -226,12 +211,8 @@ def _check_batches(name: str, batches: Sequence[Batch], allow_empty: bool = Fals
         raise ValueError(f"{name} must hold at least one Batch, got an empty {type(batches).__name__}")
 
 
-def _on(device: torch.device, inputs: dict[str, Tensor]) -> dict[str, Tensor]:
-    return {k: v.to(device) for k, v in inputs.items()}
-
-
 @torch.no_grad()
-def evaluate(model: torch.nn.Module, batches: Sequence[Batch], loss_fn: LossFn = model_loss) -> float:
+def mean_loss(model: torch.nn.Module, batches: Sequence[Batch], loss_fn: LossFn = model_loss) -> float:
     """Mean loss (nats) per target over fixed held-out batches, without dropout.
 
     Each batch's mean loss is weighted by its number of targets (sum of the losses over all
@@ -248,7 +229,7 @@ def evaluate(model: torch.nn.Module, batches: Sequence[Batch], loss_fn: LossFn =
     model.eval()
     device = next(model.parameters()).device
     try:
-        total = sum(loss_fn(model, _on(device, b.inputs)).item() * b.targets for b in scored)  # nats, summed
+        total = sum(loss_fn(model, to_device(b.inputs, device)).item() * b.targets for b in scored)  # nats, summed
     finally:
         model.train(was_training)
     return total / sum(b.targets for b in scored)
@@ -275,16 +256,16 @@ def pretrain(model: torch.nn.Module, batches: Iterator[Batch], steps: int, lr: f
     require_callable("loss_fn", loss_fn)
     device = next(model.parameters()).device
     optimizer = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
-    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: linear_schedule(s, steps, warmup))
+    scheduler = linear_schedule(optimizer, warmup, steps)
     result = PretrainResult()
     start = time.perf_counter()
     if held_out:
         result.eval_steps.append(0)
-        result.eval_losses.append(evaluate(model, held_out, loss_fn))
+        result.eval_losses.append(mean_loss(model, held_out, loss_fn))
     model.train()
     for step in range(1, steps + 1):
         batch = next(batches)
-        loss = loss_fn(model, _on(device, batch.inputs))
+        loss = loss_fn(model, to_device(batch.inputs, device))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -296,7 +277,7 @@ def pretrain(model: torch.nn.Module, batches: Iterator[Batch], steps: int, lr: f
         result.targets_seen += batch.targets
         if held_out and eval_every and (step % eval_every == 0 or step == steps):
             result.eval_steps.append(step)
-            result.eval_losses.append(evaluate(model, held_out, loss_fn))
+            result.eval_losses.append(mean_loss(model, held_out, loss_fn))
     model.eval()
     result.seconds = time.perf_counter() - start
     return result

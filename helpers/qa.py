@@ -26,29 +26,24 @@ from typing import Any, Callable, Sequence
 import numpy as np
 import torch
 
-from .device import pick_precision
-from .training import History, TrainConfig, _autocast, _to, explain_oom, train
-from .course.validation import require_int
+from .inference import forward_batches
+from .training import History, TrainConfig, train
+from .course.validation import require_callable, require_instance, require_int, require_module, require_str, require_strings
 
 CLS_INDEX = 0  # a window without the answer points both its start and its end here
 
 
 def _check_window_args(max_length: int, stride: int) -> None:
-    if not isinstance(max_length, int) or isinstance(max_length, bool) or max_length < 16:
-        raise ValueError(f"max_length must be an int of at least 16 tokens, got {max_length!r}")
-    if not isinstance(stride, int) or isinstance(stride, bool) or not 0 <= stride < max_length // 2:
-        raise ValueError(f"stride must be an int between 0 and max_length // 2 - 1 = {max_length // 2 - 1}, "
-                         f"got {stride!r}")
+    require_int("max_length", max_length, minimum=16)
+    require_int("stride", stride, minimum=0, maximum=max_length // 2 - 1)  # windows must advance
 
 
 def _check_span_args(offsets: Sequence, sequence_ids: Sequence, start_char: int, end_char: int) -> None:
     if len(offsets) != len(sequence_ids):
         raise ValueError(f"offsets and sequence_ids must have one entry per token, got {len(offsets)} "
                          f"and {len(sequence_ids)}")
-    if not isinstance(start_char, int) or not isinstance(end_char, int):
-        raise TypeError(f"start_char and end_char must be ints, got {start_char!r} and {end_char!r}")
-    if not 0 <= start_char < end_char:
-        raise ValueError(f"start_char must be >= 0 and below end_char, got {start_char} and {end_char}")
+    require_int("start_char", start_char, minimum=0)
+    require_int("end_char", end_char, minimum=start_char + 1)
 
 
 def char_to_token_span(offsets: Sequence[Sequence[int]], sequence_ids: Sequence[int | None],
@@ -147,31 +142,36 @@ def _as_rows(features: dict[str, list], keys: Sequence[str] = (*MODEL_INPUTS, "s
     return [{k: features[k][i] for k in present} for i in range(len(features["input_ids"]))]
 
 
-@torch.no_grad()
 def predict_logits(model: torch.nn.Module, features: dict[str, list], collate_fn: Callable,
                    batch_size: int = 64) -> tuple[np.ndarray, np.ndarray]:
-    """(start logits, end logits), each (windows, longest window) in float32; padding gets -inf."""
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive int, got {batch_size!r}")
+    """(start logits, end logits), each (windows, longest window) in float32; padding gets -inf.
+
+    ``inference.forward_batches`` over the windows, ``batch_size`` at a time. Notebook 08, section 5.
+    """
+    require_module("model", model)
     _check_columns("features", features, ("input_ids", "attention_mask"))
-    device = next(model.parameters()).device
-    precision = pick_precision(device)
-    was_training = model.training
-    model.eval()
+    require_callable("collate_fn", collate_fn)
+    require_int("batch_size", batch_size, minimum=1)
     rows = _as_rows(features, MODEL_INPUTS)
+    batches = (collate_fn(rows[first:first + batch_size]) for first in range(0, len(rows), batch_size))
+    kept = forward_batches(model, batches, _masked_logits)
     width = max(len(r["input_ids"]) for r in rows)
     starts = np.full((len(rows), width), -np.inf, dtype=np.float32)
     ends = np.full((len(rows), width), -np.inf, dtype=np.float32)
-    for first in range(0, len(rows), batch_size):
-        batch = _to(collate_fn(rows[first:first + batch_size]), device)
-        with _autocast(device, precision), explain_oom(batch_size):
-            out = model(**batch)
-        count, length = batch["input_ids"].shape  # (b, T)
-        padding = batch["attention_mask"] == 0  # (b, T)
-        starts[first:first + count, :length] = out.start_logits.float().masked_fill(padding, -np.inf).cpu()
-        ends[first:first + count, :length] = out.end_logits.float().masked_fill(padding, -np.inf).cpu()
-    model.train(was_training)
+    first = 0
+    for start_logits, end_logits in kept:
+        count, length = start_logits.shape  # (b, T): this batch's windows, padded to its longest
+        starts[first:first + count, :length] = start_logits
+        ends[first:first + count, :length] = end_logits
+        first += count
     return starts, ends
+
+
+def _masked_logits(batch: dict[str, torch.Tensor], out) -> tuple[torch.Tensor, torch.Tensor]:
+    """(start logits, end logits), each (b, T) in float32 on the CPU, with -inf at padding tokens."""
+    padding = batch["attention_mask"] == 0  # (b, T)
+    return (out.start_logits.float().masked_fill(padding, -np.inf).cpu(),
+            out.end_logits.float().masked_fill(padding, -np.inf).cpu())
 
 
 def best_spans(start_logits: np.ndarray, end_logits: np.ndarray, offsets: Sequence[tuple[int, int] | None],
@@ -200,8 +200,7 @@ def _check_logits(start_logits: np.ndarray, end_logits: np.ndarray, offsets: Any
     if np.ndim(start_logits) != 1 or np.shape(start_logits) != np.shape(end_logits):
         raise ValueError(f"start_logits and end_logits must be 1-d and of the same length, got shapes "
                          f"{np.shape(start_logits)} and {np.shape(end_logits)}")
-    if not isinstance(offsets, (list, tuple)):
-        raise TypeError(f"offsets must be a list of (start, end) pairs or None, got {type(offsets).__name__}")
+    require_instance("offsets", offsets, (list, tuple), "a list of (start, end) pairs or None")
 
 
 def _check_limits(n_best: int, max_answer_tokens: int) -> None:
@@ -275,10 +274,8 @@ def error_category(prediction: str, golds: Sequence[str]) -> str:
     name), else 'unrelated'."""
     from .metrics import exact_match, token_f1
 
-    if not isinstance(prediction, str):
-        raise TypeError(f"prediction must be a str, got {type(prediction).__name__}")
-    if isinstance(golds, str) or not golds:
-        raise ValueError(f"golds must be a non-empty list of gold answers, got {golds!r}")
+    require_str("prediction", prediction, empty=True)
+    require_strings("golds", golds, min_length=1)
     if any(exact_match(prediction, g) for g in golds):
         return "correct"
     if any(token_f1(prediction, g) > 0 for g in golds):

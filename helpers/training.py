@@ -43,7 +43,6 @@ what to shrink (``explain_oom``).
 """
 from __future__ import annotations
 
-import contextlib
 import itertools
 import time
 from dataclasses import asdict, dataclass, field
@@ -53,15 +52,12 @@ import torch
 from torch.utils.data import DataLoader
 
 from . import checkpoints
-from .device import Precision, pick_device, pick_precision, seed_everything
-from .course.errors import TutorialError
+from .device import (OutOfMemory, Precision, autocast, explain_oom, pick_device, pick_precision, seed_everything,
+                     to_device)
+from .inference import forward_batches
 from .metrics import classification_metrics
-from .course.validation import (require_bool, require_callable, require_dataset, require_int, require_module,
-                         require_number, require_str, require_strings)
-
-
-class OutOfMemory(TutorialError, RuntimeError):
-    """The accelerator ran out of memory during training or evaluation."""
+from .course.validation import (require_bool, require_callable, require_dataset, require_instance, require_int,
+                         require_module, require_number, require_str, require_strings)
 
 
 @dataclass(frozen=True)
@@ -82,15 +78,9 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         for name in ("epochs", "batch_size", "eval_batch_size"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be a positive int, got {value!r}")
-        require_number("learning_rate", self.learning_rate)
-        if not self.learning_rate > 0:
-            raise ValueError(f"learning_rate must be positive, got {self.learning_rate!r}")
-        require_number("warmup_ratio", self.warmup_ratio)
-        if not 0 <= self.warmup_ratio < 1:
-            raise ValueError(f"warmup_ratio must be in [0, 1), got {self.warmup_ratio!r}")
+            require_int(name, getattr(self, name), minimum=1)
+        require_number("learning_rate", self.learning_rate, above=0.0)
+        require_number("warmup_ratio", self.warmup_ratio, minimum=0.0, below=1.0)
         require_number("weight_decay", self.weight_decay, minimum=0.0)
         if self.max_grad_norm is not None:
             require_number("max_grad_norm", self.max_grad_norm, above=0.0)
@@ -161,8 +151,7 @@ def make_loader(dataset, batch_size: int, collate_fn: Callable, shuffle: bool = 
 
 def linear_schedule(optimizer: torch.optim.Optimizer, warmup_steps: int, total_steps: int):
     """Learning rate x (step / warmup) while warming up, then linearly down to 0 at the end."""
-    if not isinstance(optimizer, torch.optim.Optimizer):
-        raise TypeError(f"optimizer must be a torch.optim.Optimizer, got {type(optimizer).__name__}")
+    require_instance("optimizer", optimizer, torch.optim.Optimizer, "a torch.optim.Optimizer")
     require_int("total_steps", total_steps, minimum=1)
     require_int("warmup_steps", warmup_steps, minimum=0, maximum=total_steps)
     def factor(step: int) -> float:
@@ -183,58 +172,23 @@ def default_param_groups(model: torch.nn.Module, weight_decay: float) -> list[di
     return [{"params": decay, "weight_decay": weight_decay}, {"params": no_decay, "weight_decay": 0.0}]
 
 
-def explain_oom(batch_size: int) -> contextlib.AbstractContextManager:
-    """Turn CUDA's out-of-memory error into one sentence saying what to shrink (a ``with`` block)."""
-    require_int("batch_size", batch_size, minimum=1)
-    return _explain_oom(batch_size)
-
-
-@contextlib.contextmanager
-def _explain_oom(batch_size: int) -> Iterator[None]:
-    try:
-        yield
-    except torch.cuda.OutOfMemoryError as error:
-        torch.cuda.empty_cache()
-        raise OutOfMemory(
-            f"the GPU ran out of memory with batch_size={batch_size}: halve the batch size (and double "
-            f"gradient accumulation to keep the effective batch), shorten max_length or freeze more "
-            f"layers, then restart the kernel.") from error
-
-
-def _autocast(device: torch.device, precision: Precision):
-    if precision.dtype is None:
-        return contextlib.nullcontext()
-    return torch.autocast(device_type=device.type, dtype=precision.dtype)
-
-
-def _to(batch: dict[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:
-    return {key: value.to(device) for key, value in batch.items()}
-
-
-@torch.no_grad()
 def predict(model: torch.nn.Module, dataset, collate_fn: Callable = stack_collate, batch_size: int = 64,
             device: torch.device | None = None) -> tuple[torch.Tensor, torch.Tensor, float]:
-    """(predicted ids (N,), true labels (N,), mean loss) over ``dataset`` in eval mode."""
+    """(predicted ids (N,), true labels (N,), mean loss) over ``dataset`` in eval mode (``inference.forward_batches``)."""
     require_module("model", model)
     require_dataset("dataset", dataset)
     require_int("batch_size", batch_size, minimum=1)
     if len(dataset) == 0:
         raise ValueError("dataset must hold at least one example, got an empty dataset")
-    device = device or next(model.parameters()).device
-    precision = pick_precision(device)
-    was_training = model.training
-    model.eval()
-    predictions, labels, loss_sum = [], [], 0.0
-    for batch in make_loader(dataset, batch_size, collate_fn):
-        batch = _to(batch, device)
-        with _autocast(device, precision), explain_oom(batch_size):
-            out = model(**batch)
-        predictions.append(out.logits.argmax(dim=-1).cpu())  # (B,)
-        labels.append(batch["labels"].cpu())
-        loss_sum += out.loss.float().item() * len(batch["labels"])
-    model.train(was_training)
+    kept = forward_batches(model, make_loader(dataset, batch_size, collate_fn), _class_and_loss, device=device)
+    predictions, labels, losses = zip(*kept)
     truth = torch.cat(labels)
-    return torch.cat(predictions), truth, loss_sum / len(truth)
+    return torch.cat(predictions), truth, sum(losses) / len(truth)
+
+
+def _class_and_loss(batch: dict[str, torch.Tensor], out) -> tuple[torch.Tensor, torch.Tensor, float]:
+    """(predicted ids (B,), true labels (B,), summed loss of the batch) on the CPU."""
+    return out.logits.argmax(dim=-1).cpu(), batch["labels"].cpu(), out.loss.float().item() * len(batch["labels"])
 
 
 def evaluate(model: torch.nn.Module, dataset, names: Sequence[str], collate_fn: Callable = stack_collate,
@@ -287,16 +241,14 @@ def accumulate_gradients(model: torch.nn.Module, group: Sequence[Mapping[str, to
     """
     require_module("model", model)
     _check_group(group)
-    if not isinstance(precision, Precision):
-        raise TypeError(f"precision must be the Precision that pick_precision(device) returns, got "
-                        f"{type(precision).__name__}")
+    require_instance("precision", precision, Precision, "the Precision that pick_precision(device) returns")
     require_int("pieces", pieces, minimum=1)
     slices = [piece for batch in group for piece in _split_rows(batch, pieces)]
     rows = sum(_rows(piece) for piece in slices)
     total = 0.0
     for piece in slices:
-        with _autocast(device, precision):
-            loss = model(**_to(piece, device)).loss * (_rows(piece) / rows)  # its share of the mean
+        with autocast(device, precision):
+            loss = model(**to_device(piece, device)).loss * (_rows(piece) / rows)  # its share of the mean
         (scaler.scale(loss) if scaler else loss).backward()  # fp16: scaled up so small gradients survive
         total += loss.item()
     return total
@@ -345,8 +297,7 @@ def training_step(model: torch.nn.Module, batch: Mapping[str, torch.Tensor] | Se
     require_module("model", model)
     group = [batch] if isinstance(batch, Mapping) or not isinstance(batch, Sequence) else list(batch)
     _check_group(group, "batch")
-    if not isinstance(config, TrainConfig):
-        raise TypeError(f"config must be a TrainConfig(...), got {type(config).__name__}")
+    require_instance("config", config, TrainConfig, "a TrainConfig(...)")
     try:
         loss = accumulate_gradients(model, group, scaler, device, precision, pieces)
     except torch.cuda.OutOfMemoryError:
@@ -394,8 +345,7 @@ def train(model: torch.nn.Module, train_dataset, eval_dataset, config: TrainConf
 
     require_module("model", model)
     require_dataset("train_dataset", train_dataset)
-    if not isinstance(config, TrainConfig):
-        raise TypeError(f"config must be a TrainConfig(...), got {type(config).__name__}")
+    require_instance("config", config, TrainConfig, "a TrainConfig(...)")
     if eval_dataset is not None:
         require_dataset("eval_dataset", eval_dataset)
         if names is None:
@@ -456,8 +406,7 @@ def train(model: torch.nn.Module, train_dataset, eval_dataset, config: TrainConf
 
 def plot_history(history: History, ax=None, title: str = "Training loss"):
     """Training loss per step, and validation loss at each epoch's end."""
-    if not isinstance(history, History):
-        raise TypeError(f"history must be the History that train() returns, got {type(history).__name__}")
+    require_instance("history", history, History, "the History that train() returns")
     import matplotlib.pyplot as plt
 
     ax = ax or plt.subplots(figsize=(6, 3.4))[1]

@@ -179,3 +179,11 @@ def require_tensor(name: str, value: Any, ndim: int | tuple[int, ...] | None = N
     if dtype is not None and not kinds[dtype]:
         raise TypeError(f"{name} must be a {dtype} tensor, got dtype {value.dtype}")
     return value
+
+
+def require_instance(name: str, value: Any, kind: type | tuple[type, ...], expected: str) -> Any:
+    """An instance of ``kind``; ``expected`` says what to pass, e.g. "a TrainConfig(...)" or
+    "the Precision that pick_precision(device) returns"."""
+    if not isinstance(value, kind):
+        raise TypeError(f"{name} must be {expected}, got {type(value).__name__}")
+    return value

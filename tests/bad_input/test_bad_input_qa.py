@@ -36,7 +36,7 @@ CASES = [
     bad(qa.prepare_eval_features, "range", "stride", EXAMPLES, None, 64, 40),
     bad(qa.predict_logits, "type", "features", MODEL, [[101, 102]], None),
     bad(qa.predict_logits, "shape", "features", MODEL, UNEVEN_FEATURES, None),
-    bad(qa.predict_logits, "range", "batch_size", MODEL, FEATURES, None, batch_size=0),
+    bad(qa.predict_logits, "range", "batch_size", MODEL, FEATURES, list, batch_size=0),
     bad(qa.best_spans, "type", "offsets", LOGITS[0], LOGITS[0], "0-3"),
     bad(qa.best_spans, "shape", "start_logits", LOGITS, LOGITS, [None] * 3),
     bad(qa.best_spans, "range", "n_best", LOGITS[0], LOGITS[0], [None] * 3, n_best=0),

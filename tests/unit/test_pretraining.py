@@ -9,6 +9,8 @@ from transformers import RoFormerForCausalLM, RoFormerForMaskedLM
 
 from helpers import objectives as obj
 from helpers import pretraining as pt
+from helpers.bert_encoder import count_parameters
+from helpers.training import linear_schedule
 
 SIZE = pt.ModelSize(layers=1, hidden=32, heads=2, context=16)
 VOCAB, MASK, SPECIAL = 300, 4, (0, 1, 2, 3, 4)
@@ -29,7 +31,7 @@ def test_one_network_two_uses_same_sizes_and_parameters():
     bert, gpt = models()
     assert bert.config.num_hidden_layers == gpt.config.num_hidden_layers == SIZE.layers
     assert bert.config.hidden_size == gpt.config.hidden_size and bert.config.intermediate_size == gpt.config.intermediate_size
-    assert pt.count_parameters(bert) == pt.count_parameters(gpt)  # the same network: only the mask differs
+    assert count_parameters(bert, trainable_only=True) == count_parameters(gpt, trainable_only=True)  # only the mask differs
     assert bert.get_output_embeddings().weight is bert.get_input_embeddings().weight  # tied, counted once
     assert not bert.config.is_decoder and gpt.config.is_decoder
 
@@ -72,10 +74,19 @@ def test_masked_positions_loss_equals_the_model_loss():
         assert torch.isclose(pt.masked_positions_loss(bert, batch.inputs), pt.model_loss(bert, batch.inputs), atol=1e-5)
 
 
-def test_schedule_warms_up_then_decays_to_zero():
-    values = [pt.linear_schedule(s, steps=20, warmup=5) for s in range(21)]
-    assert values[0] == pytest.approx(0.2) and values[4] == 1.0 and values[20] == 0.0
-    assert all(a >= b for a, b in zip(values[4:], values[5:]))
+def test_pretrain_follows_the_training_schedule(monkeypatch):
+    """pretrain warms up and decays with training.linear_schedule (the course's one schedule), stepped once a step."""
+    made = []
+
+    def recording(optimizer, warmup_steps, total_steps):
+        made.append((warmup_steps, total_steps, linear_schedule(optimizer, warmup_steps, total_steps)))
+        return made[-1][2]
+
+    monkeypatch.setattr(pt, "linear_schedule", recording)
+    _, gpt = models()
+    pt.pretrain(gpt, pt.lm_batches(blocks(), 8), steps=6, lr=1.0, warmup=2)
+    (warmup, total, schedule), = made
+    assert (warmup, total) == (2, 6) and schedule.last_epoch == 6 and schedule.get_last_lr()[0] == 0.0
 
 
 @pytest.mark.parametrize("kind", ["mlm", "lm"])
@@ -118,8 +129,8 @@ def test_evaluate_is_the_mean_over_all_targets_by_hand():
         total = sum(F.cross_entropy(bert(input_ids=b.inputs["input_ids"]).logits.flatten(0, 1),
                                     b.inputs["labels"].flatten(), reduction="sum").item() for b in scored)
     expected = total / sum(b.targets for b in scored)
-    assert pt.evaluate(bert, scored) == pytest.approx(expected, rel=1e-5)
-    assert pt.evaluate(bert, scored, pt.masked_positions_loss) == pytest.approx(expected, rel=1e-5)
+    assert pt.mean_loss(bert, scored) == pytest.approx(expected, rel=1e-5)
+    assert pt.mean_loss(bert, scored, pt.masked_positions_loss) == pytest.approx(expected, rel=1e-5)
 
 
 def test_evaluate_weights_each_batch_by_its_targets():
@@ -127,7 +138,7 @@ def test_evaluate_weights_each_batch_by_its_targets():
     ids = torch.ones(2, 4, dtype=torch.long)
     few, many = (pt.Batch({"input_ids": ids, "labels": ids}, tokens=8, targets=n) for n in (2, 6))
     # (1.0 * 2 + 3.0 * 6) / 8 = 2.5 nats; the plain mean of the two batch means would be 2.0
-    assert pt.evaluate(torch.nn.Linear(1, 1), [few, many], lambda m, b: torch.tensor(next(losses))) == 2.5
+    assert pt.mean_loss(torch.nn.Linear(1, 1), [few, many], lambda m, b: torch.tensor(next(losses))) == 2.5
 
 
 def test_evaluate_ignores_a_batch_with_no_masked_targets():
@@ -138,17 +149,17 @@ def test_evaluate_ignores_a_batch_with_no_masked_targets():
     assert empty.targets == 0
     with torch.no_grad():
         assert math.isnan(pt.model_loss(bert.eval(), empty.inputs).item())  # its own mean is 0 / 0
-    alone = pt.evaluate(bert, [scored])
+    alone = pt.mean_loss(bert, [scored])
     assert math.isfinite(alone)
-    assert pt.evaluate(bert, [scored, empty]) == alone  # bit for bit: the empty batch adds nothing
-    assert pt.evaluate(bert, [empty, scored], pt.masked_positions_loss) == pytest.approx(alone, rel=1e-5)
+    assert pt.mean_loss(bert, [scored, empty]) == alone  # bit for bit: the empty batch adds nothing
+    assert pt.mean_loss(bert, [empty, scored], pt.masked_positions_loss) == pytest.approx(alone, rel=1e-5)
 
 
 def test_evaluate_names_batches_without_any_target():
     bert, _ = models()
     ids = blocks(2)
     with pytest.raises(ValueError, match="at least one target"):
-        pt.evaluate(bert, [masked_batch(ids, torch.full_like(ids, -100))])
+        pt.mean_loss(bert, [masked_batch(ids, torch.full_like(ids, -100))])
 
 
 def test_learned_positions_give_the_same_network_with_a_position_table():
@@ -159,5 +170,6 @@ def test_learned_positions_give_the_same_network_with_a_position_table():
     for name in ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
                  "hidden_act", "max_position_embeddings", "hidden_dropout_prob", "attention_probs_dropout_prob"):
         assert getattr(rotary, name) == getattr(learned, name), name
-    extra = pt.count_parameters(BertForMaskedLM(learned)) - pt.count_parameters(RoFormerForMaskedLM(rotary))
+    trained = lambda model: count_parameters(model, trainable_only=True)  # RoFormer's fixed sinusoid table is not
+    extra = trained(BertForMaskedLM(learned)) - trained(RoFormerForMaskedLM(rotary))
     assert extra == SIZE.context * SIZE.hidden  # one learned vector per position; everything else is shared

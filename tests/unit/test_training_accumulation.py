@@ -5,8 +5,8 @@ from datasets import Dataset
 
 import tiny_models
 
-from helpers.device import pick_precision
-from helpers.training import (OutOfMemory, TrainConfig, accumulate_gradients, accumulation_groups, _split_rows,
+from helpers.device import OutOfMemory, pick_precision
+from helpers.training import (TrainConfig, accumulate_gradients, accumulation_groups, _split_rows,
                               stack_collate, train)
 from test_training import TRAIN, parity_data
 
