@@ -44,14 +44,20 @@ def _check_qkv(query: Tensor, key: Tensor, value: Tensor) -> None:
 
 
 def causal_mask(t_q: int, t_k: int | None = None, device: torch.device | str | None = None) -> Tensor:
-    """(T_q, T_k) boolean mask, True where query i may attend to key j <= i."""
+    """(T_q, T_k) boolean mask, True where query i may attend to key j <= i.
+
+    Taught in: notebook 01, section 5.
+    """
     require_int("t_q", t_q, minimum=1)
     t_k = t_q if t_k is None else require_int("t_k", t_k, minimum=1)
     return torch.ones(t_q, t_k, dtype=torch.bool, device=device).tril()  # (T_q, T_k)
 
 
 def padding_mask(attention_mask: Tensor) -> Tensor:
-    """(B, T) tokenizer-style mask (1 = real token, 0 = padding) -> (B, 1, 1, T) boolean mask."""
+    """(B, T) tokenizer-style mask (1 = real token, 0 = padding) -> (B, 1, 1, T) boolean mask.
+
+    Taught in: notebook 01, section 4.
+    """
     require_tensor("attention_mask", attention_mask, 2, "(B, T)")
     return attention_mask.bool()[:, None, None, :]  # (B, 1, 1, T_k): broadcasts over heads and queries
 
@@ -79,6 +85,8 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, mask
     Returns the output (..., T_q, d_v) and the attention weights (..., T_q, T_k).
     ``scale`` defaults to 1 / sqrt(d_k). A query with no allowed key gets zero weights and a
     zero output, as in ``torch.nn.functional.scaled_dot_product_attention``.
+
+    Taught in: notebook 01, section 4.
     """
     _check_qkv(query, key, value)
     require_bool("causal", causal)
@@ -99,7 +107,10 @@ def scaled_dot_product_attention(query: Tensor, key: Tensor, value: Tensor, mask
 
 
 def split_heads(x: Tensor, num_heads: int) -> Tensor:
-    """(B, T, d_model) -> (B, H, T, d_model / H): each head sees its own slice of features."""
+    """(B, T, d_model) -> (B, H, T, d_model / H): each head sees its own slice of features.
+
+    Taught in: notebook 01, section 6.
+    """
     require_tensor("x", x, 3, "(B, T, d_model)")
     require_int("num_heads", num_heads, minimum=1)
     batch, length, d_model = x.shape
@@ -110,7 +121,10 @@ def split_heads(x: Tensor, num_heads: int) -> Tensor:
 
 
 def merge_heads(x: Tensor) -> Tensor:
-    """(B, H, T, d_head) -> (B, T, H * d_head): the inverse of split_heads."""
+    """(B, H, T, d_head) -> (B, T, H * d_head): the inverse of split_heads.
+
+    Taught in: notebook 01, section 6.
+    """
     require_tensor("x", x, 4, "(B, H, T, d_head)")
     batch, heads, length, d_head = x.shape
     return x.transpose(1, 2).reshape(batch, length, heads * d_head)  # (B, T, d_model)
@@ -121,6 +135,8 @@ class MultiHeadAttention(nn.Module):
 
     Inputs are batch-first: (B, T, d_model). ``forward`` returns the output
     (B, T_q, d_model) and the weights of every head (B, H, T_q, T_k).
+
+    Taught in: notebook 01, section 6.
     """
 
     def __init__(self, d_model: int, num_heads: int, bias: bool = True) -> None:

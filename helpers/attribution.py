@@ -64,6 +64,8 @@ def gradient_x_input(model: torch.nn.Module, inputs: Mapping[str, torch.Tensor],
     """Per-token gradient x input of the target class's logit (default: the predicted class): (B, T).
 
     The model runs in eval mode (dropout off) and its parameters get no gradient.
+
+    Taught in: notebook 10, section 6.
     """
     model, inputs = _model(model), _inputs(inputs)
     device = next(model.parameters()).device
@@ -87,6 +89,8 @@ def cls_attention(model: torch.nn.Module, inputs: Mapping[str, torch.Tensor], la
     """Attention from the [CLS] query to every key in one layer, averaged over heads: (B, T).
 
     The model must run eager attention (``attn_implementation="eager"``).
+
+    Taught in: notebook 10, section 6.
     """
     model, inputs = _model(model), _inputs(inputs)
     require_int("layer", layer)  # negative counts from the top
@@ -110,7 +114,10 @@ def _ranks(values: np.ndarray) -> np.ndarray:
 
 def rank_correlation(a: Any, b: Any) -> float:
     """Spearman's rho: the Pearson correlation of the two rankings (ties share their average rank);
-    NaN when a or b holds a NaN, as ``scipy.stats.spearmanr`` returns (a NaN has no rank)."""
+    NaN when a or b holds a NaN, as ``scipy.stats.spearmanr`` returns (a NaN has no rank).
+
+    Taught in: notebook 10, section 6.
+    """
     require_sequence("a", a)
     require_sequence("b", b)
     x = np.asarray(a.detach().cpu() if hasattr(a, "detach") else a, dtype=np.float64)
@@ -165,6 +172,8 @@ def deletion_curve(model: torch.nn.Module, inputs: Mapping[str, torch.Tensor], s
     One sequence (B = 1); the class is the one predicted with every token present. Deleting =
     setting the token's attention-mask entry to 0, as ``removal_effect`` does; all k_max + 1
     masks run as one batch.
+
+    Taught in: notebook 10, section 6.
     """
     model, inputs = _model(model), _inputs(inputs)
     order = _deletion_order(scores, _one_sequence(inputs, scores, keep))  # (T - kept,)
@@ -193,6 +202,8 @@ def removal_effect(model: torch.nn.Module, inputs: Mapping[str, torch.Tensor], s
     other token can read from it. ``keep`` (T,) bool marks tokens never removed
     (default: the first and last, [CLS] and [SEP]). Log-odds, unlike probabilities, do
     not saturate near 1, so confident predictions still show how much they moved.
+
+    Taught in: notebook 10, section 6.
     """
     model, inputs = _model(model), _inputs(inputs)
     keep = _one_sequence(inputs, scores, keep)

@@ -30,7 +30,10 @@ def _token_dropout(ids: Sequence[int], p: float, seed: int = 0, keep_ids: Collec
 
 def augment_with_token_dropout(dataset: Any, p: float, copies: int = 1, seed: int = 0,
                                keep_ids: Collection[int] = ()) -> Any:
-    """The tokenized ``dataset`` followed by ``copies`` token-dropped copies of it (labels kept)."""
+    """The tokenized ``dataset`` followed by ``copies`` token-dropped copies of it (labels kept).
+
+    Taught in: notebook 10, section 3.
+    """
     from datasets import Dataset, concatenate_datasets
 
     if not isinstance(dataset, Dataset) or "input_ids" not in dataset.column_names:

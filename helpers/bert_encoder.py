@@ -104,6 +104,8 @@ def from_bert_layer(hf_layer: nn.Module, config: Any) -> EncoderLayer:
 
     ``config`` is the model's ``BertConfig`` (``model.config``): it gives the sizes,
     the activation (``hidden_act``) and LayerNorm's epsilon (``layer_norm_eps``).
+
+    Taught in: notebook 02, section 7.
     """
     if not isinstance(hf_layer, nn.Module):
         raise TypeError(f"hf_layer must be a torch module (model.encoder.layer[i]), got {type(hf_layer).__name__}")
@@ -128,6 +130,8 @@ def encoder_from_bert(hf_model: nn.Module | str) -> Encoder:
 
     ``hf_model`` is a loaded ``BertModel`` (a task model such as ``BertForSequenceClassification``
     works too: its encoder is used) or the path/hub id to load one from.
+
+    Taught in: notebook 02, section 7.
     """
     if isinstance(hf_model, (str, Path)):
         hf_model = _load(str(hf_model))
@@ -143,7 +147,10 @@ def encoder_from_bert(hf_model: nn.Module | str) -> Encoder:
 
 
 def count_parameters(module: nn.Module, trainable_only: bool = False) -> int:
-    """The number of parameters (scalars) in a module."""
+    """The number of parameters (scalars) in a module.
+
+    Taught in: notebook 02, section 6.
+    """
     require_module("module", module)
     require_bool("trainable_only", trainable_only)
     return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable_only)
@@ -154,6 +161,8 @@ def count_by_component(model: nn.Module) -> dict[str, int]:
 
     Works for the from-scratch ``Encoder`` and for transformers' ``BertModel``; every
     parameter must fall in exactly one component, so nothing is silently left out.
+
+    Taught in: notebook 02, section 8.
     """
     require_module("model", model)
     counts = dict.fromkeys(COMPONENTS, 0)
@@ -172,6 +181,8 @@ def bert_parameter_formula(config: Any, pooler: bool = True) -> dict[str, int]:
     With V vocabulary, P positions, S segment types, D hidden, F feed-forward width, L layers:
     embeddings V*D + P*D + S*D + 2D; per layer 4(D^2 + D) attention, (D*F + F) + (F*D + D)
     feed-forward and 2D for each of the two LayerNorms; the pooler D^2 + D.
+
+    Taught in: notebook 02, section 8.
     """
     c = _bert_config(config)
     require_bool("pooler", pooler)

@@ -28,7 +28,10 @@ class EagerAttentionError(TutorialError, ValueError):
 
 
 def attention_implementation(model: Any) -> str:
-    """The attention kernel a transformers model runs ("eager", "sdpa", ...)."""
+    """The attention kernel a transformers model runs ("eager", "sdpa", ...).
+
+    Taught in: notebook 03, section 3.
+    """
     config = require_model("model", model).config
     return str(getattr(config, "_attn_implementation", None) or "eager")
 
@@ -47,6 +50,8 @@ def get_attentions(model: Any, inputs: Mapping[str, torch.Tensor]) -> tuple[torc
     transformers 5 computes attention with SDPA by default; asked for
     ``output_attentions=True`` it logs a warning and returns an empty tuple. This
     function raises ``EagerAttentionError`` instead, saying how to load the model.
+
+    Taught in: notebook 03, section 3.
     """
     found = attention_implementation(model)
     if not isinstance(inputs, Mapping):
@@ -63,7 +68,10 @@ def get_attentions(model: Any, inputs: Mapping[str, torch.Tensor]) -> tuple[torc
 
 
 def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
-    """Average of each sequence's token vectors, padding excluded: (B, T, D), (B, T) -> (B, D)."""
+    """Average of each sequence's token vectors, padding excluded: (B, T, D), (B, T) -> (B, D).
+
+    Taught in: notebook 03, section 4.
+    """
     require_tensor("hidden", hidden, shape="(B, T, D)")
     require_tensor("attention_mask", attention_mask, shape="(B, T)")
     if hidden.dim() != 3 or attention_mask.shape != hidden.shape[:2]:
@@ -75,7 +83,10 @@ def mean_pool(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tenso
 
 
 def cosine_matrix(a: torch.Tensor, b: torch.Tensor | None = None) -> torch.Tensor:
-    """Cosine similarity of every row of ``a`` with every row of ``b``: (N, D), (M, D) -> (N, M)."""
+    """Cosine similarity of every row of ``a`` with every row of ``b``: (N, D), (M, D) -> (N, M).
+
+    Taught in: notebook 03, section 4.
+    """
     require_tensor("a", a, shape="(N, D)")
     b = a if b is None else require_tensor("b", b, shape="(M, D)")
     if a.dim() != 2 or b.dim() != 2 or a.shape[1] != b.shape[1]:
@@ -103,6 +114,8 @@ def word_vectors(model: Any, tokenizer: Any, texts: Sequence[str], word: str) ->
     """The contextual vector of ``word`` in each text, at every layer: (layers + 1, N, D).
 
     Row 0 is the embedding layer's output; a word split into pieces gets the mean of them.
+
+    Taught in: notebook 03, section 4.
     """
     require_model("model", model)
     require_callable("tokenizer", tokenizer)
@@ -121,7 +134,10 @@ def word_vectors(model: Any, tokenizer: Any, texts: Sequence[str], word: str) ->
 @torch.no_grad()
 def sentence_embeddings(model: Any, tokenizer: Any, texts: Sequence[str],
                         max_length: int = 128) -> torch.Tensor:
-    """Mean-pooled last hidden states of a batch of texts: (N, D)."""
+    """Mean-pooled last hidden states of a batch of texts: (N, D).
+
+    Taught in: notebook 03, section 4.
+    """
     require_model("model", model)
     require_callable("tokenizer", tokenizer)
     require_strings("texts", texts, min_length=1)
@@ -141,6 +157,8 @@ def pooled_features(encoder: Any, dataset: Any, collate_fn: Any, layers: Sequenc
     Layer 0 is the embeddings' output and layer L the last (``layers=None``: the last only), so
     one pass gives the features of every depth. ``dataset`` holds tokenized examples (a ``label``
     or ``labels`` is dropped); ``collate_fn`` pads a list of them (``DataCollatorWithPadding``).
+
+    Taught in: notebook 05, section 4.
     """
     require_model("encoder", encoder)
     require_dataset("dataset", dataset)
@@ -183,7 +201,10 @@ def _pattern_targets(tokens: Sequence[str], cls_token: str, sep_token: str) -> d
 
 @dataclass(frozen=True)
 class PatternScores:
-    """Mean attention mass on each pattern's targets, per (layer, head), and uniform attention's."""
+    """Mean attention mass on each pattern's targets, per (layer, head), and uniform attention's.
+
+    Not taught: a building block of this module's taught helpers.
+    """
 
     scores: dict[str, torch.Tensor]  # pattern -> (L, H)
     baselines: dict[str, float]  # pattern -> what uniform attention would score
@@ -207,6 +228,8 @@ def head_pattern_scores(attention: Any, tokens: Sequence[str], cls_token: str = 
     ``attention``: the model's tuple of per-layer (1, H, T, T) tensors, or (L, H, T, T).
     A head's score is the attention mass on the pattern's target keys, averaged over
     the queries that have a target (the first token has no previous token).
+
+    Taught in: notebook 03, section 5.
     """
     tokens = require_strings("tokens", tokens, min_length=2)
     weights = _layers_heads(attention, tokens, cls_token, sep_token)  # (L, H, T, T)
@@ -231,6 +254,7 @@ def _average_scores(found: Sequence[PatternScores]) -> PatternScores:
 
 @dataclass(frozen=True)
 class HeadPattern:
+    """Not taught: a building block of this module's taught helpers."""
     pattern: str
     layer: int
     head: int
@@ -252,7 +276,10 @@ def _require_scores(found: Any) -> None:
 
 
 def top_heads(found: PatternScores) -> list[HeadPattern]:
-    """The best-scoring (layer, head) for each pattern."""
+    """The best-scoring (layer, head) for each pattern.
+
+    Taught in: notebook 03, section 5.
+    """
     _require_scores(found)
     best = []
     for name, table in found.scores.items():  # table: (L, H)
@@ -273,7 +300,10 @@ def _attentions_of_texts(model: Any, tokenizer: Any, texts: Sequence[str]) -> li
 
 
 def pattern_scores_for_texts(model: Any, tokenizer: Any, texts: Sequence[str]) -> PatternScores:
-    """Pattern scores averaged over ``texts`` (each run on its own, without padding)."""
+    """Pattern scores averaged over ``texts`` (each run on its own, without padding).
+
+    Taught in: notebook 03, section 5.
+    """
     return _average_scores([head_pattern_scores(attention, tokens, tokenizer.cls_token, tokenizer.sep_token)
                            for attention, tokens in _attentions_of_texts(model, tokenizer, texts)])
 
@@ -285,7 +315,10 @@ POSITIONAL = ("previous token", "next token", "same token")
 
 @dataclass(frozen=True)
 class SinkFreeScores:
-    """Positional pattern scores on the attention that does not go to [CLS]/[SEP], per (layer, head)."""
+    """Positional pattern scores on the attention that does not go to [CLS]/[SEP], per (layer, head).
+
+    Not taught: a building block of this module's taught helpers.
+    """
 
     scores: dict[str, torch.Tensor]  # pattern -> (L, H): mean share of the non-sink attention on the target
     baselines: dict[str, float]  # pattern -> what uniform attention over the real tokens would score
@@ -300,6 +333,8 @@ def sink_free_scores(attention: Any, tokens: Sequence[str], cls_token: str = "[C
     gives [CLS] and [SEP]; the rest, on real tokens, is renormalised to sum to 1, and the head's
     score is the mean share of it on the target (a real token: previous, next or the same).
     A query that gives the sink everything scores 0. Notebook 03, section 5.3.
+
+    Taught in: notebook 03, section 5.
     """
     tokens = require_strings("tokens", tokens, min_length=2)
     weights = _layers_heads(attention, tokens, cls_token, sep_token)  # (L, H, T, T)
@@ -321,7 +356,10 @@ def sink_free_scores(attention: Any, tokens: Sequence[str], cls_token: str = "[C
 
 
 def sink_free_scores_for_texts(model: Any, tokenizer: Any, texts: Sequence[str]) -> SinkFreeScores:
-    """``sink_free_scores`` averaged over ``texts`` (each run on its own, without padding)."""
+    """``sink_free_scores`` averaged over ``texts`` (each run on its own, without padding).
+
+    Taught in: notebook 03, section 5.
+    """
     found = [sink_free_scores(attention, tokens, tokenizer.cls_token, tokenizer.sep_token)
              for attention, tokens in _attentions_of_texts(model, tokenizer, texts)]
     return SinkFreeScores({name: torch.stack([f.scores[name] for f in found]).mean(dim=0) for name in POSITIONAL},
@@ -334,6 +372,8 @@ def sink_free_heads(found: SinkFreeScores, max_sink: float = 0.5) -> list[HeadPa
 
     A head that gives [CLS]/[SEP] most of its attention is mostly a sink head, whatever it does with
     the rest: its renormalised score would magnify a small remainder.
+
+    Taught in: notebook 03, section 5.
     """
     if not isinstance(found, SinkFreeScores):
         raise TypeError(f"found must be SinkFreeScores (from sink_free_scores), got {type(found).__name__}")

@@ -108,7 +108,10 @@ _PAGE_SCRIPT = """(function () {
 
 @dataclass(frozen=True)
 class AttentionView:
-    """A bertviz view as one self-contained HTML fragment, plus the weights for a static picture."""
+    """A bertviz view as one self-contained HTML fragment, plus the weights for a static picture.
+
+    Not taught: course machinery.
+    """
 
     kind: str  # "head view" or "model view"
     html: str  # the fragment: markup and one inline script, no external URL
@@ -176,6 +179,8 @@ def head_view(attention: Any, tokens: Sequence[str], layer: int | None = None,
     """bertviz's head view (one layer; lines from each token to the tokens it attends to).
 
     ``attention``: the model's tuple of per-layer (1, H, T, T) tensors, or (L, H, T, T).
+
+    Taught in: notebook 03, section 5.
     """
     import bertviz
 
@@ -194,7 +199,10 @@ def head_view(attention: Any, tokens: Sequence[str], layer: int | None = None,
 
 def model_view(attention: Any, tokens: Sequence[str], sentence_b_start: int | None = None,
                display_mode: str = "light") -> AttentionView:
-    """bertviz's model view: a thumbnail per (layer, head); click one to enlarge it."""
+    """bertviz's model view: a thumbnail per (layer, head); click one to enlarge it.
+
+    Taught in: notebook 03, section 5.
+    """
     import bertviz
 
     require_str("display_mode", display_mode, choices=("light", "dark"))
@@ -222,6 +230,8 @@ def show(view: AttentionView, interactive: bool | None = None, **static_options:
     ``interactive=None`` decides by the environment (``_javascript_available()``: a Jupyter kernel);
     ``static_options`` go to ``view.static()``. Outside a notebook the static figure
     is returned (save it with ``figure.savefig``); inside one it is displayed.
+
+    Taught in: notebook 03, section 5.
     """
     if not isinstance(view, AttentionView):
         raise TypeError(f"view must be an AttentionView (from head_view or model_view), got {type(view).__name__}")

@@ -42,7 +42,10 @@ def _embeddings(x: Any, y: Any, a: Any, b: Any) -> tuple[torch.Tensor, ...]:
 
 
 def word_embeddings(model: Any, tokenizer: Any, words: Sequence[str], template: str = "{}") -> torch.Tensor:
-    """Mean-pooled encoder output of each word put in ``template`` (e.g. "This is a {}."): (N, D)."""
+    """Mean-pooled encoder output of each word put in ``template`` (e.g. "This is a {}."): (N, D).
+
+    Taught in: notebook 10, section 5.
+    """
     words = require_strings("words", words, min_length=1)
     for index, word in enumerate(words):
         require_str(f"words[{index}]", word)
@@ -58,7 +61,10 @@ def _association(w: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> torch.Ten
 
 
 def effect_size(x: torch.Tensor, y: torch.Tensor, a: torch.Tensor, b: torch.Tensor) -> float:
-    """(mean_x s - mean_y s) / sample std of s over X and Y together (WEAT's d)."""
+    """(mean_x s - mean_y s) / sample std of s over X and Y together (WEAT's d).
+
+    Taught in: notebook 10, section 5.
+    """
     x, y, a, b = _embeddings(x, y, a, b)
     s = _association(torch.cat([x, y]), a, b)  # (n_x + n_y,)
     spread = s.std(unbiased=True)
@@ -69,7 +75,10 @@ def effect_size(x: torch.Tensor, y: torch.Tensor, a: torch.Tensor, b: torch.Tens
 
 def permutation_test(x: torch.Tensor, y: torch.Tensor, a: torch.Tensor, b: torch.Tensor,
                      n_permutations: int = 10000, seed: int = 0) -> float:
-    """One-sided p-value of sum_x s - sum_y s over re-splits of X + Y (exact when there are few)."""
+    """One-sided p-value of sum_x s - sum_y s over re-splits of X + Y (exact when there are few).
+
+    Taught in: notebook 10, section 5.
+    """
     x, y, a, b = _embeddings(x, y, a, b)
     require_int("n_permutations", n_permutations, minimum=100)
     require_int("seed", seed, minimum=0)

@@ -52,6 +52,7 @@ def _confidences_and_correct(confidences: Any, correct: Any) -> tuple[np.ndarray
 
 @dataclass(frozen=True)
 class ReliabilityBins:
+    """Not taught: a building block of this module's taught helpers."""
     edges: np.ndarray            # (M + 1,) from 0 to 1
     counts: np.ndarray           # (M,) examples per bin
     mean_confidence: np.ndarray  # (M,) NaN for an empty bin
@@ -71,6 +72,8 @@ def reliability_bins(confidences: Any, correct: Any, n_bins: int = 10) -> Reliab
     A confidence equal to an edge m/M (as a float: 0.3 is the float nearest 3/10) falls in the bin
     below it. ceil(p * M) - 1 is the same rule in exact arithmetic, but not in floating point:
     0.3 * 10 rounds to 3.0000000000000004, whose ceiling would put 0.3 in (0.3, 0.4].
+
+    Taught in: notebook 10, section 4.
     """
     conf, right = _confidences_and_correct(confidences, correct)
     require_int("n_bins", n_bins, minimum=1)
@@ -84,7 +87,10 @@ def reliability_bins(confidences: Any, correct: Any, n_bins: int = 10) -> Reliab
 
 
 def expected_calibration_error(confidences: Any, correct: Any, n_bins: int = 10) -> float:
-    """ECE = sum over bins of (bin size / N) * |accuracy - mean confidence| (0 = calibrated)."""
+    """ECE = sum over bins of (bin size / N) * |accuracy - mean confidence| (0 = calibrated).
+
+    Taught in: notebook 10, section 4.
+    """
     return reliability_bins(confidences, correct, n_bins).ece
 
 
@@ -92,6 +98,8 @@ def plot_reliability(bins: ReliabilityBins, ax=None, title: str = "Reliability d
     """Accuracy per confidence bin (bars) against the diagonal of perfect calibration.
 
     Each bin's example count is written in a row above the plot, where no bar or marker can hide it.
+
+    Taught in: notebook 10, section 4.
     """
     import matplotlib.pyplot as plt
 
@@ -118,6 +126,7 @@ def plot_reliability(bins: ReliabilityBins, ax=None, title: str = "Reliability d
 
 @dataclass(frozen=True)
 class BootstrapResult:
+    """Not taught: a building block of this module's taught helpers."""
     estimate: float       # the metric on the data as given
     low: float            # lower end of the percentile interval
     high: float           # upper end
@@ -135,6 +144,8 @@ def bootstrap_ci(metric: Callable[[np.ndarray, np.ndarray], float], y_true: Any,
     Each resample draws N example indices with replacement (its own seeded generator, so the
     notebook's random state is left alone) and recomputes the metric; the interval holds
     the central ``level`` share of those values.
+
+    Taught in: notebook 05, section 5.
     """
     _check_metric(metric)
     truth, predicted = _vector(y_true, "y_true"), _vector(y_pred, "y_pred")
@@ -153,6 +164,8 @@ def paired_bootstrap_ci(metric: Callable[[np.ndarray, np.ndarray], float], y_tru
     Both predictions are scored on the *same* resampled examples (a paired bootstrap), so an
     example both get right or both get wrong moves neither side: the interval of the difference
     is narrower than the two separate intervals suggest. An interval that excludes 0 separates a and b.
+
+    Taught in: notebook 05, section 5.
     """
     _check_metric(metric)
     truth, a, b = _vector(y_true, "y_true"), _vector(pred_a, "pred_a"), _vector(pred_b, "pred_b")
@@ -173,6 +186,8 @@ def mean_ci(values: Any, n_resamples: int = 1000, level: float = 0.95, seed: int
 
     With few values (5 seeds, say) the percentile interval is too narrow, since a resample never holds
     a value the data lack: read it as a rough spread, and look at the values themselves.
+
+    Taught in: notebook 10, section 3.
     """
     array = _vector(values, "values").astype(np.float64)
     if np.isnan(array).any():
@@ -205,7 +220,10 @@ def _percentile_bootstrap(statistic: Callable[[np.ndarray], float], n: int, n_re
 
 
 def rare_positive_indices(labels: Any, share: float = 0.05, positive: int = 1, seed: int = 0) -> list[int]:
-    """Indices (sorted) keeping every negative and just enough positives that they make up ``share``."""
+    """Indices (sorted) keeping every negative and just enough positives that they make up ``share``.
+
+    Taught in: notebook 10, section 4.
+    """
     array = _vector(labels, "labels")
     require_number("share", share, above=0.0, below=1.0)  # e.g. 0.05
     positives = np.flatnonzero(array == positive)

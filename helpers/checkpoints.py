@@ -33,7 +33,10 @@ _EPOCH_DIR = re.compile(r"^epoch-(\d+)$")
 
 
 def rng_state() -> dict[str, Any]:
-    """Every random-number state a training step can consume, as tensors and numbers."""
+    """Every random-number state a training step can consume, as tensors and numbers.
+
+    Taught in: notebook 10, section 2.
+    """
     version, mt_state, gauss = random.getstate()
     kind, keys, position, has_gauss, cached = np.random.get_state()
     state = {
@@ -48,7 +51,10 @@ def rng_state() -> dict[str, Any]:
 
 
 def set_rng_state(state: dict[str, Any]) -> None:
-    """Restore what ``rng_state`` captured."""
+    """Restore what ``rng_state`` captured.
+
+    Taught in: notebook 10, section 2.
+    """
     if not isinstance(state, dict):
         raise TypeError(f"state must be the dict that rng_state() returns, got {type(state).__name__}")
     missing = {"python", "numpy", "torch"} - set(state)
@@ -67,7 +73,10 @@ def set_rng_state(state: dict[str, Any]) -> None:
 
 def save_checkpoint(folder: str | Path, epoch: int, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
                     scheduler: Any, history: dict[str, Any], scaler: Any = None) -> Path:
-    """Write ``<folder>/epoch-<epoch>/`` (weights, training state, history); return its path."""
+    """Write ``<folder>/epoch-<epoch>/`` (weights, training state, history); return its path.
+
+    Not taught: course machinery, used by helpers.training.
+    """
     from safetensors.torch import save_model
 
     require_int("epoch", epoch, minimum=1)  # the number of finished epochs
@@ -98,7 +107,10 @@ def _require_training_objects(model: Any, optimizer: Any, scheduler: Any) -> Non
 
 
 def latest_checkpoint(folder: str | Path) -> Path | None:
-    """The complete checkpoint of the highest epoch under ``folder``, or None."""
+    """The complete checkpoint of the highest epoch under ``folder``, or None.
+
+    Not taught: course machinery, used by helpers.training.
+    """
     folder = require_path("folder", folder)
     if not folder.is_dir():
         return None
@@ -109,7 +121,10 @@ def latest_checkpoint(folder: str | Path) -> Path | None:
 
 def load_checkpoint(path: str | Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
                     scheduler: Any, scaler: Any = None) -> tuple[int, dict[str, Any]]:
-    """Restore everything ``save_checkpoint`` wrote; return (finished epochs, history)."""
+    """Restore everything ``save_checkpoint`` wrote; return (finished epochs, history).
+
+    Not taught: course machinery, used by helpers.training.
+    """
     from safetensors.torch import load_model
 
     path = require_path("path", path)

@@ -27,6 +27,8 @@ def predict_proba(model: torch.nn.Module, dataset, collate_fn: Callable, batch_s
     """(class probabilities (N, C) in float32, true labels (N,)) over ``dataset`` in eval mode.
 
     The labels stay out of the model (no loss to compute). Notebook 06, section 3.
+
+    Taught in: notebook 06, section 3.
     """
     require_module("model", model)
     require_dataset("dataset", dataset)
@@ -45,7 +47,10 @@ def _probabilities(batch: dict[str, torch.Tensor], out) -> tuple[torch.Tensor, t
 
 
 def most_confident_mistakes(probs: torch.Tensor, labels: torch.Tensor, k: int = 5) -> list[int]:
-    """Indices of the (at most ``k``) wrong predictions with the highest confidence, most confident first."""
+    """Indices of the (at most ``k``) wrong predictions with the highest confidence, most confident first.
+
+    Taught in: notebook 06, section 4.
+    """
     require_tensor("probs", probs, shape="(N, C)")
     require_tensor("labels", labels, shape="(N,)")
     if probs.ndim != 2 or labels.shape != probs.shape[:1]:
@@ -63,6 +68,8 @@ def padded_tokens(lengths: Sequence[int], batch_size: int, pad_to: int | None = 
 
     ``pad_to=None``: dynamic padding, each batch padded to its own longest example;
     else every example is padded to ``pad_to`` tokens.
+
+    Taught in: notebook 06, section 10.
     """
     require_sequence("lengths", lengths)
     for length in lengths:
@@ -81,7 +88,10 @@ def padded_tokens(lengths: Sequence[int], batch_size: int, pad_to: int | None = 
 @torch.no_grad()
 def seconds_per_batch(model: torch.nn.Module, batches: Sequence[dict[str, torch.Tensor]], repeats: int = 1,
                       ) -> float:
-    """Median wall time of one forward pass (eval mode) over ``batches``, after one warm-up pass."""
+    """Median wall time of one forward pass (eval mode) over ``batches``, after one warm-up pass.
+
+    Taught in: notebook 06, section 10.
+    """
     require_module("model", model)
     require_sequence("batches", batches)
     if not batches:

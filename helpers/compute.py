@@ -51,12 +51,17 @@ def matmul_parameters(model: nn.Module) -> int:
     Not the model's size: ``helpers.bert_encoder.count_parameters`` counts every parameter
     (embeddings, biases, LayerNorms too); this counts only those that take part in a matrix
     product for each token, which is what the FLOPs depend on (an embedding is a look-up).
+
+    Taught in: notebook 10, section 7.
     """
     return sum(m.weight.numel() for m in _module(model).modules() if isinstance(m, nn.Linear))
 
 
 def flops_per_token(n_matmul: int, n_layers: int, context: int, d_model: int, training: bool = False) -> int:
-    """Forward FLOPs per token: 2 * n_matmul + 4 * n_layers * context * d_model; x3 when ``training``."""
+    """Forward FLOPs per token: 2 * n_matmul + 4 * n_layers * context * d_model; x3 when ``training``.
+
+    Taught in: notebook 10, section 7.
+    """
     n_matmul = _positive_int(n_matmul, "n_matmul")
     n_layers, context, d_model = (_positive_int(v, name) for v, name in
                                   ((n_layers, "n_layers"), (context, "context"), (d_model, "d_model")))
@@ -84,6 +89,8 @@ def measure_flops(model: nn.Module, inputs: Mapping[str, torch.Tensor], backward
 
     Counted by ``torch.utils.flop_counter.FlopCounterMode``: matrix products only, which
     is where nearly all the work is. Parameter gradients are cleared afterwards.
+
+    Taught in: notebook 10, section 7.
     """
     from torch.utils.flop_counter import FlopCounterMode
 
@@ -101,7 +108,10 @@ def measure_flops(model: nn.Module, inputs: Mapping[str, torch.Tensor], backward
 
 
 def training_memory(total: int, trainable: int | None = None, precision: str = "fp32") -> dict[str, int]:
-    """Bytes for weights, gradients and AdamW's two moments (training) by formula; inference needs 'weights'."""
+    """Bytes for weights, gradients and AdamW's two moments (training) by formula; inference needs 'weights'.
+
+    Taught in: notebook 06, section 7.
+    """
     total = _positive_int(total, "total")
     trainable = total if trainable is None else _positive_int(trainable, "trainable", minimum=0)
     if trainable > total:
@@ -115,7 +125,10 @@ def training_memory(total: int, trainable: int | None = None, precision: str = "
 
 
 def state_bytes(state: Any) -> int:
-    """Bytes held by every tensor in a (nested) state dict, list or tensor: what is really stored."""
+    """Bytes held by every tensor in a (nested) state dict, list or tensor: what is really stored.
+
+    Taught in: notebook 10, section 1.
+    """
     if isinstance(state, torch.Tensor):
         return state.numel() * state.element_size()
     if isinstance(state, Mapping):
@@ -132,6 +145,8 @@ def activation_bytes(model: nn.Module, inputs: Mapping[str, torch.Tensor]) -> in
 
     Measured with ``torch.autograd.graph.saved_tensors_hooks``; a tensor saved twice
     (or a view of a stored one) is counted once, and parameters are not counted.
+
+    Taught in: notebook 06, section 7.
     """
     model, batch = _module(model), _batch(inputs)
     params = {p.data_ptr() for p in model.parameters()}

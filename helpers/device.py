@@ -21,7 +21,10 @@ import torch
 
 
 def pick_device() -> torch.device:
-    """The best available device: CUDA, then Apple's MPS, then the CPU."""
+    """The best available device: CUDA, then Apple's MPS, then the CPU.
+
+    Not taught: course machinery, used by helpers.__init__, helpers.course.config, helpers.course.setup and others.
+    """
     if torch.cuda.is_available():
         return torch.device("cuda")
     mps = getattr(torch.backends, "mps", None)
@@ -37,6 +40,8 @@ class Precision:
     ``dtype`` is the autocast dtype (``None``: stay in float32); ``use_grad_scaler``
     is True only for float16 on CUDA, whose narrow exponent range makes small
     gradients underflow unless the loss is scaled up first.
+
+    Taught in: notebook 06, section 7.
     """
 
     dtype: torch.dtype | None
@@ -48,7 +53,10 @@ class Precision:
 
 
 def pick_precision(device: torch.device | str) -> Precision:
-    """bf16 where the device supports it, else fp16 with a grad scaler on CUDA, else fp32."""
+    """bf16 where the device supports it, else fp16 with a grad scaler on CUDA, else fp32.
+
+    Taught in: notebook 06, section 3.
+    """
     require_instance("device", device, (torch.device, str), "a torch.device or a name such as 'cpu' or 'cuda'")
     try:
         device = torch.device(device)
@@ -67,6 +75,8 @@ def autocast(device: torch.device, precision: Precision) -> contextlib.AbstractC
     """``torch.autocast`` in ``precision``'s dtype on ``device``, or a no-op block for fp32 (a ``with`` block).
 
     Notebook 06, section 3, writes it out as ``torch.autocast(device.type, dtype=..., enabled=...)``.
+
+    Not taught: course machinery, used by helpers.inference, helpers.training.
     """
     require_instance("device", device, torch.device, "a torch.device (pick_device() returns one)")
     require_instance("precision", precision, Precision, "the Precision that pick_precision(device) returns")
@@ -76,7 +86,10 @@ def autocast(device: torch.device, precision: Precision) -> contextlib.AbstractC
 
 
 def to_device(batch: Mapping[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:
-    """The same batch (a dict of tensors, or a tokenizer's BatchEncoding) with every tensor on ``device``."""
+    """The same batch (a dict of tensors, or a tokenizer's BatchEncoding) with every tensor on ``device``.
+
+    Not taught: course machinery, used by helpers.inference, helpers.pretraining, helpers.training.
+    """
     require_instance("batch", batch, Mapping, "a dict of tensors (a collated batch)")
     require_instance("device", device, (torch.device, str), "a torch.device or a name such as 'cpu' or 'cuda'")
     return {key: value.to(device) for key, value in batch.items()}
@@ -87,7 +100,10 @@ class OutOfMemory(TutorialError, RuntimeError):
 
 
 def explain_oom(batch_size: int) -> contextlib.AbstractContextManager:
-    """Turn CUDA's out-of-memory error into one sentence saying what to shrink (a ``with`` block)."""
+    """Turn CUDA's out-of-memory error into one sentence saying what to shrink (a ``with`` block).
+
+    Not taught: course machinery, used by helpers.inference, helpers.training.
+    """
     require_int("batch_size", batch_size, minimum=1)
     return _explain_oom(batch_size)
 
@@ -110,13 +126,18 @@ def trainer_precision_args(device: torch.device | str) -> dict[str, bool]:
     ``TrainingArguments(**trainer_precision_args(device), ...)`` makes ``Trainer`` and
     ``Seq2SeqTrainer`` train in the same precision as our own loop: bf16 where the GPU
     supports it, else fp16 (Trainer then scales the loss itself), fp32 on a CPU or MPS.
+
+    Taught in: notebook 06, section 5.
     """
     precision = pick_precision(device)
     return {"bf16": precision.dtype == torch.bfloat16, "fp16": precision.dtype == torch.float16}
 
 
 def seed_everything(seed: int = 0) -> int:
-    """Seed Python, NumPy and PyTorch (all devices) so a notebook reruns identically."""
+    """Seed Python, NumPy and PyTorch (all devices) so a notebook reruns identically.
+
+    Not taught: course machinery, used by helpers.__init__, helpers.course.setup, helpers.training.
+    """
     if not isinstance(seed, int) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed must be a non-negative int, got {seed!r}")
     random.seed(seed)
@@ -130,7 +151,10 @@ THREADS_VARIABLE = "TUTORIAL_THREADS"  # set it (e.g. TUTORIAL_THREADS=1) to ove
 
 
 def usable_cpus() -> int:
-    """The CPU cores this process may run on (its affinity mask where the OS has one)."""
+    """The CPU cores this process may run on (its affinity mask where the OS has one).
+
+    Not taught: course machinery.
+    """
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
@@ -150,7 +174,10 @@ def _cpu_ticks(stat: str = "/proc/stat") -> tuple[int, int, int] | None:
 
 
 def busy_cores(window_s: float = 0.3, stat: str = "/proc/stat") -> float | None:
-    """How many of the machine's cores other processes keep busy now (sampled over ``window_s``); None off Linux."""
+    """How many of the machine's cores other processes keep busy now (sampled over ``window_s``); None off Linux.
+
+    Not taught: course machinery.
+    """
     require_number("window_s", window_s, minimum=0.0, maximum=10.0)
     require_str("stat", stat)
     first = _cpu_ticks(stat)
@@ -168,6 +195,8 @@ def choose_threads(cpus: int, busy: float | None) -> int:
     spin while they wait for each other, so a thread that has to share its core with another
     program slows the whole team down (two 2-thread jobs on 2 cores each took 2.2x their time
     alone; at 1 thread each they took 1.8x).
+
+    Not taught: course machinery.
     """
     require_int("cpus", cpus, minimum=1)
     if busy is None:
@@ -181,6 +210,8 @@ def set_cpu_threads(environ: Mapping[str, str] = os.environ) -> int:
 
     ``TUTORIAL_THREADS=N`` sets it to N; an ``OMP_NUM_THREADS`` you set yourself (PyTorch reads it at
     import) is kept as it is.
+
+    Not taught: course machinery, used by helpers.course.config.
     """
     require_instance("environ", environ, Mapping, "a mapping of environment variables (os.environ)")
     wanted = environ.get(THREADS_VARIABLE, "").strip()

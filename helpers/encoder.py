@@ -39,7 +39,10 @@ def _activation(name: str) -> nn.Module:
 
 @dataclass(frozen=True)
 class EncoderConfig:
-    """The sizes of an encoder; ``from_bert`` reads them from a transformers BertConfig."""
+    """The sizes of an encoder; ``from_bert`` reads them from a transformers BertConfig.
+
+    Taught in: notebook 02, section 5.
+    """
 
     vocab_size: int = 30522
     d_model: int = 768  # hidden size
@@ -80,6 +83,8 @@ def sinusoidal_positions(num_positions: int, d_model: int) -> Tensor:
     PE[p, 2i] = sin(p / 10000^(2i / d_model)),  PE[p, 2i + 1] = cos(p / 10000^(2i / d_model)).
     Each pair of features is a clock turning at its own speed, fast in the first
     features and slow in the last ones.
+
+    Taught in: notebook 02, section 5.
     """
     require_int("num_positions", num_positions, minimum=1)
     require_int("d_model", d_model, minimum=2)
@@ -96,7 +101,10 @@ def sinusoidal_positions(num_positions: int, d_model: int) -> Tensor:
 
 
 class FeedForward(nn.Module):
-    """The same two-layer MLP applied to every position: d_model -> d_ff -> d_model."""
+    """The same two-layer MLP applied to every position: d_model -> d_ff -> d_model.
+
+    Taught in: notebook 02, section 4.
+    """
 
     def __init__(self, d_model: int, d_ff: int, activation_name: str = "gelu") -> None:
         super().__init__()
@@ -112,7 +120,10 @@ class FeedForward(nn.Module):
 
 
 def add_and_norm(x: Tensor, update: Tensor, norm: nn.Module) -> Tensor:
-    """Post-LN residual step: LayerNorm(x + update), where update = Dropout(sublayer(x))."""
+    """Post-LN residual step: LayerNorm(x + update), where update = Dropout(sublayer(x)).
+
+    Taught in: notebook 02, section 6.
+    """
     require_tensor("x", x)
     require_tensor("update", update)
     require_callable("norm", norm)  # a module such as nn.LayerNorm(d_model)
@@ -123,7 +134,10 @@ def add_and_norm(x: Tensor, update: Tensor, norm: nn.Module) -> Tensor:
 
 
 class EncoderLayer(nn.Module):
-    """Self-attention then a feed-forward block, each wrapped in residual + LayerNorm (post-LN)."""
+    """Self-attention then a feed-forward block, each wrapped in residual + LayerNorm (post-LN).
+
+    Taught in: notebook 02, section 6.
+    """
 
     def __init__(self, d_model: int, num_heads: int, d_ff: int, dropout: float = 0.1,
                  activation_name: str = "gelu", layer_norm_eps: float = 1e-12) -> None:
@@ -156,7 +170,10 @@ def _require_config(config: EncoderConfig) -> None:
 
 
 class Embeddings(nn.Module):
-    """Token ids -> vectors: word + position + token type embeddings, then LayerNorm and dropout."""
+    """Token ids -> vectors: word + position + token type embeddings, then LayerNorm and dropout.
+
+    Not taught: a building block of this module's taught helpers.
+    """
 
     def __init__(self, config: EncoderConfig) -> None:
         super().__init__()
@@ -196,7 +213,10 @@ class Embeddings(nn.Module):
 
 
 class Encoder(nn.Module):
-    """Embeddings then ``num_layers`` encoder layers; returns the last hidden state (B, T, D)."""
+    """Embeddings then ``num_layers`` encoder layers; returns the last hidden state (B, T, D).
+
+    Not taught: a building block of helpers.bert_encoder.
+    """
 
     def __init__(self, config: EncoderConfig) -> None:
         super().__init__()

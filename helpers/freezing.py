@@ -38,6 +38,7 @@ BYTES_FP32 = 4
 
 @dataclass(frozen=True)
 class ParamReport:
+    """Not taught: a building block of this module's taught helpers."""
     trainable: int
     total: int
 
@@ -62,13 +63,17 @@ def _short(n: int) -> str:
 
 
 def parameter_report(model: nn.Module) -> ParamReport:
-    """Trainable (requires_grad) and total parameter counts of ``model`` (``count_parameters``)."""
+    """Trainable (requires_grad) and total parameter counts of ``model`` (``count_parameters``).
+
+    Taught in: notebook 05, section 2.
+    """
     require_module("model", model)
     return ParamReport(count_parameters(model, trainable_only=True), count_parameters(model))
 
 
 @dataclass(frozen=True)
 class BertParts:
+    """Not taught: a building block of this module's taught helpers."""
     embeddings: nn.Module
     layers: nn.ModuleList  # bottom (0) to top (L - 1)
     base: nn.Module        # embeddings + layers (+ BERT's pooler)
@@ -80,7 +85,10 @@ def _unwrap(model: nn.Module) -> nn.Module:
 
 
 def bert_parts(model: nn.Module) -> BertParts:
-    """Embeddings, encoder layers, base model and head names of a BERT-family classifier."""
+    """Embeddings, encoder layers, base model and head names of a BERT-family classifier.
+
+    Taught in: notebook 05, section 2.
+    """
     inner = _unwrap(model)
     base = getattr(inner, "base_model", None)
     if base is None or base is inner or not hasattr(base, "embeddings"):
@@ -96,7 +104,10 @@ def bert_parts(model: nn.Module) -> BertParts:
 
 
 def set_trainable(module: nn.Module, trainable: bool) -> None:
-    """Set ``requires_grad`` of every parameter of ``module``."""
+    """Set ``requires_grad`` of every parameter of ``module``.
+
+    Not taught: a building block of this module's taught helpers.
+    """
     require_module("module", module)
     require_bool("trainable", trainable)
     for param in module.parameters():
@@ -105,7 +116,10 @@ def set_trainable(module: nn.Module, trainable: bool) -> None:
 
 def freeze_module(module: nn.Module) -> int:
     """Stop training every parameter of ``module`` (any part of any model, e.g. a seq2seq model's
-    ``encoder``); returns how many numbers this froze (0 when all were frozen already)."""
+    ``encoder``); returns how many numbers this froze (0 when all were frozen already).
+
+    Taught in: notebook 07, section 7.
+    """
     newly = count_parameters(module, trainable_only=True)
     set_trainable(module, False)
     return newly
@@ -117,7 +131,10 @@ def _head_modules(model: nn.Module) -> list[nn.Module]:
 
 
 def freeze_all_but_head(model: nn.Module) -> ParamReport:
-    """Feature extraction: the whole pretrained model frozen, only the head trains."""
+    """Feature extraction: the whole pretrained model frozen, only the head trains.
+
+    Taught in: notebook 05, section 5.
+    """
     set_trainable(model, False)
     for module in _head_modules(model):
         set_trainable(module, True)
@@ -125,7 +142,10 @@ def freeze_all_but_head(model: nn.Module) -> ParamReport:
 
 
 def freeze_bottom(model: nn.Module, k: int, embeddings: bool = True) -> ParamReport:
-    """Freeze the embeddings (if ``embeddings``) and the bottom ``k`` encoder layers; train the rest."""
+    """Freeze the embeddings (if ``embeddings``) and the bottom ``k`` encoder layers; train the rest.
+
+    Taught in: notebook 05, section 5.
+    """
     parts = bert_parts(model)
     require_bool("embeddings", embeddings)
     if not isinstance(k, int) or isinstance(k, bool) or not 0 <= k <= len(parts.layers):
@@ -138,7 +158,10 @@ def freeze_bottom(model: nn.Module, k: int, embeddings: bool = True) -> ParamRep
 
 
 def unfreeze_top(model: nn.Module, n: int) -> ParamReport:
-    """Train the head and the top ``n`` encoder layers (n > L also unfreezes the embeddings)."""
+    """Train the head and the top ``n`` encoder layers (n > L also unfreezes the embeddings).
+
+    Not taught: a building block of this module's taught helpers.
+    """
     parts = bert_parts(model)
     layers = len(parts.layers)
     if not isinstance(n, int) or n < 0:
@@ -162,6 +185,8 @@ class GradualUnfreezer:
     parameter trainable, so each layer is in it when it thaws), so a ``parameter_report``
     taken before training counts everything: what trains in each stage is in ``reports``,
     one ``(first step, ParamReport)`` per stage, ``reports[0]`` the start.
+
+    Taught in: notebook 05, section 5.
     """
 
     def __init__(self, model: nn.Module, steps_per_stage: int | None = None) -> None:
@@ -186,7 +211,10 @@ class GradualUnfreezer:
 
 
 def layer_depths(model: nn.Module) -> dict[str, int]:
-    """Each trainable parameter's depth below the head: head 0, layer i: L - i, embeddings L + 1."""
+    """Each trainable parameter's depth below the head: head 0, layer i: L - i, embeddings L + 1.
+
+    Not taught: a building block of this module's taught helpers.
+    """
     parts = bert_parts(model)
     layers = len(parts.layers)
     owner = {id(p): layers - i for i, layer in enumerate(parts.layers) for p in layer.parameters()}
@@ -202,6 +230,8 @@ def layerwise_lr_groups(model: nn.Module, lr: float, decay: float,
     """Discriminative learning rates: ``lr * decay ** depth`` (see ``layer_depths``), lowest at the bottom.
 
     One optimizer group per (depth, weight decay or not); biases and norm weights get none.
+
+    Taught in: notebook 05, section 3.
     """
     require_number("lr", lr)
     require_number("decay", decay)
@@ -224,7 +254,10 @@ def layerwise_lr_groups(model: nn.Module, lr: float, decay: float,
 
 def apply_lora(model: nn.Module, r: int = 8, alpha: int = 16, dropout: float = 0.1,
                target_modules: tuple[str, ...] = ("query", "value")) -> nn.Module:
-    """LoRA through ``peft``: low-rank updates on the attention projections; the head trains fully."""
+    """LoRA through ``peft``: low-rank updates on the attention projections; the head trains fully.
+
+    Taught in: notebook 05, section 3.
+    """
     from peft import LoraConfig, get_peft_model
 
     if not isinstance(r, int) or r < 1:
@@ -244,6 +277,8 @@ def head_inputs(model: nn.Module, dataset, collate_fn: Callable, batch_size: int
     BERT's head sees the pooled [CLS] vector (the pooler's output), DistilBERT's the [CLS]
     hidden state: whatever enters the first head module (``bert_parts(model).head``). A
     linear model fitted on these is the head-only strategy trained to convergence (notebook 05, §6).
+
+    Taught in: notebook 05, section 6.
     """
     require_module("model", model)
     require_dataset("dataset", dataset)

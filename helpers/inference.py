@@ -31,6 +31,8 @@ def forward_batches(model: torch.nn.Module, batches: Iterable[Mapping[str, torch
     no loss to compute) are kept from the model but still given to ``keep``, which runs outside
     autocast and should return CPU tensors. The model's train/eval mode is restored afterwards.
     A CUDA out-of-memory error becomes ``OutOfMemory``, one sentence saying what to shrink.
+
+    Not taught: a building block of helpers.classification, helpers.qa, helpers.training.
     """
     require_module("model", model)
     if isinstance(batches, (str, bytes, Mapping)) or not isinstance(batches, Iterable):

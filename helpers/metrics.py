@@ -48,6 +48,8 @@ def classification_metrics(y_true: Sequence[int], y_pred: Sequence[int],
     ``zero_division=0``, which its default ``"warn"`` also gives) and pulls the macro averages
     down. (Scikit-learn without ``labels`` averages over the classes present only, so a perfect
     run on data that lack a class scores 1.0 there and less here.) Notebooks 05 and 06 use it.
+
+    Taught in: notebook 05, section 4.
     """
     from sklearn.metrics import accuracy_score, confusion_matrix, precision_recall_fscore_support
 
@@ -75,7 +77,10 @@ def classification_metrics(y_true: Sequence[int], y_pred: Sequence[int],
 
 
 def majority_predictions(train_labels: Sequence[int], n: int) -> list[int]:
-    """The majority-class baseline: the most frequent training label, ``n`` times."""
+    """The majority-class baseline: the most frequent training label, ``n`` times.
+
+    Taught in: notebook 05, section 4.
+    """
     require_int("n", n, minimum=0)
     counts = Counter(int(label) for label in _as_labels(train_labels, "train_labels"))
     if not counts:
@@ -86,7 +91,10 @@ def majority_predictions(train_labels: Sequence[int], n: int) -> list[int]:
 
 def plot_confusion_matrix(confusion: Sequence[Sequence[int]], names: Sequence[str], ax=None,
                           title: str = "Confusion matrix"):
-    """Counts per (true, predicted) class, with each cell's count and row share written in."""
+    """Counts per (true, predicted) class, with each cell's count and row share written in.
+
+    Taught in: notebook 05, section 6.
+    """
     import matplotlib.pyplot as plt
 
     names = require_strings("names", names, min_length=1)
@@ -123,7 +131,10 @@ _PUNCTUATION = frozenset(string.punctuation)
 
 def normalize_answer(text: str) -> str:
     """SQuAD's official normalisation: lowercase, drop punctuation, drop the articles a/an/the,
-    collapse whitespace (in that order, as in the v1.1 evaluation script)."""
+    collapse whitespace (in that order, as in the v1.1 evaluation script).
+
+    Not taught: a building block of this module's taught helpers.
+    """
     require_str("text", text, empty=True)
     text = "".join(ch for ch in text.lower() if ch not in _PUNCTUATION)
     return " ".join(_ARTICLES.sub(" ", text).split())
@@ -135,13 +146,19 @@ def _check_pair(prediction: Any, gold: Any) -> None:
 
 
 def exact_match(prediction: str, gold: str) -> float:
-    """1.0 when prediction and gold are equal after ``normalize_answer``, else 0.0."""
+    """1.0 when prediction and gold are equal after ``normalize_answer``, else 0.0.
+
+    Not taught: a building block of helpers.qa.
+    """
     _check_pair(prediction, gold)
     return float(normalize_answer(prediction) == normalize_answer(gold))
 
 
 def token_f1(prediction: str, gold: str) -> float:
-    """F1 of the bags of normalised words of prediction and gold (0.0 when they share none)."""
+    """F1 of the bags of normalised words of prediction and gold (0.0 when they share none).
+
+    Not taught: a building block of helpers.qa.
+    """
     _check_pair(prediction, gold)
     predicted, truth = normalize_answer(prediction).split(), normalize_answer(gold).split()
     common = sum((Counter(predicted) & Counter(truth)).values())
@@ -184,7 +201,10 @@ def _short(value: Any, limit: int = 80) -> str:
 
 def squad_example_scores(predictions: dict[str, str], references: Sequence[dict[str, Any]]
                          ) -> list[dict[str, Any]]:
-    """Per question: id, prediction, golds, exact match and F1 (each the best over its gold answers)."""
+    """Per question: id, prediction, golds, exact match and F1 (each the best over its gold answers).
+
+    Taught in: notebook 08, section 7.
+    """
     if not isinstance(predictions, dict):
         raise TypeError(f"predictions must be a dict id -> answer text, got {type(predictions).__name__}")
     if isinstance(references, (str, dict)) or not hasattr(references, "__iter__"):
@@ -206,7 +226,10 @@ def squad_example_scores(predictions: dict[str, str], references: Sequence[dict[
 
 def squad_scores(predictions: dict[str, str], references: Sequence[dict[str, Any]]) -> dict[str, float]:
     """SQuAD v1.1 ``exact_match`` and ``f1`` in percent, averaged over the questions of ``references``
-    (rows with ``id`` and ``answers: {"text": [...]}``)."""
+    (rows with ``id`` and ``answers: {"text": [...]}``).
+
+    Taught in: notebook 08, section 3.
+    """
     rows = squad_example_scores(predictions, references)
     if not rows:
         raise ValueError("references must hold at least one question, got none")

@@ -29,7 +29,10 @@ IGNORE_INDEX = -100  # PyTorch's cross_entropy default ignore_index, used by tra
 
 @dataclass(frozen=True)
 class MaskingStats:
-    """Fractions measured on one masked batch (``masking_stats``)."""
+    """Fractions measured on one masked batch (``masking_stats``).
+
+    Not taught: a building block of this module's taught helpers.
+    """
 
     selected: float  # chosen positions / maskable (non-special) positions
     mask: float  # of the chosen: replaced by [MASK]
@@ -47,6 +50,8 @@ def mask_tokens(input_ids: Tensor, special_mask: Tensor, mask_token_id: int, voc
     The random replacement token is drawn uniformly from the whole vocabulary, as in
     BERT and transformers' ``DataCollatorForLanguageModeling`` (so it may, rarely, be the
     original token). ``input_ids`` is not modified.
+
+    Taught in: notebook 04, section 3.
     """
     _same_shape(input_ids, "special_mask", special_mask)
     require_int("vocab_size", vocab_size, minimum=2)
@@ -81,6 +86,8 @@ def masking_stats(original: Tensor, inputs: Tensor, labels: Tensor, special_mask
 
     A random replacement that happens to draw the original token counts as unchanged:
     the model cannot tell them apart either. All four tensors have the same shape, e.g. (B, T).
+
+    Taught in: notebook 04, section 3.
     """
     for name, value in (("inputs", inputs), ("labels", labels), ("special_mask", special_mask)):
         _same_shape(original, name, value)
@@ -102,6 +109,8 @@ def shift_for_causal_lm(input_ids: Tensor) -> tuple[Tensor, Tensor]:
     """(inputs, labels) for next-token prediction: position t reads tokens 0..t and predicts t+1.
 
     input_ids (B, T) -> inputs (B, T-1) = tokens 0..T-2, labels (B, T-1) = tokens 1..T-1.
+
+    Taught in: notebook 04, section 4.
     """
     require_tensor("input_ids", input_ids, dtype="int")
     if input_ids.dim() < 1 or input_ids.shape[-1] < 2:
@@ -119,6 +128,8 @@ def causal_lm_loss(logits: Tensor, input_ids: Tensor) -> Tensor:
 
     The logits at position t are scored against token t+1: the last position has no
     target, the first token is never a target.
+
+    Taught in: notebook 04, section 5.
     """
     _check_logits(logits, input_ids, "input_ids")
     _, labels = shift_for_causal_lm(input_ids)  # (B, T-1)
@@ -135,7 +146,10 @@ def _check_logits(logits: Tensor, labels: Tensor, name: str = "labels") -> None:
 
 def perplexity(loss: float | Tensor) -> float:
     """exp(mean cross-entropy in nats): the effective number of equally likely choices per token
-    (``inf`` once the loss passes about 709.78, where exp overflows a float)."""
+    (``inf`` once the loss passes about 709.78, where exp overflows a float).
+
+    Taught in: notebook 04, section 5.
+    """
     if isinstance(loss, Tensor) and loss.numel() != 1:
         raise ValueError(f"loss must be one number (a mean cross-entropy), got a tensor of shape {tuple(loss.shape)}")
     return _exp(require_number("loss", loss, minimum=0.0))
@@ -192,7 +206,10 @@ def _masked_copy_scores(model: torch.nn.Module, input_ids: Tensor, positions: Te
 
 def pseudo_perplexity(model: torch.nn.Module, sequences: Tensor, special_mask: Tensor,
                       mask_token_id: int, batch_size: int = 64) -> float:
-    """exp(-mean pseudo-log-likelihood) over the non-special tokens of (N, T) sequences."""
+    """exp(-mean pseudo-log-likelihood) over the non-special tokens of (N, T) sequences.
+
+    Taught in: notebook 04, section 5.
+    """
     require_module("model", model)
     require_int("mask_token_id", mask_token_id, minimum=0)
     require_int("batch_size", batch_size, minimum=1)
@@ -207,7 +224,10 @@ def pseudo_perplexity(model: torch.nn.Module, sequences: Tensor, special_mask: T
 
 
 def unigram_counts(token_ids: Tensor, vocab_size: int) -> Tensor:
-    """(V,) how often each token id occurs in ``token_ids`` (any shape)."""
+    """(V,) how often each token id occurs in ``token_ids`` (any shape).
+
+    Taught in: notebook 04, section 6.
+    """
     require_tensor("token_ids", token_ids, dtype="int")
     require_int("vocab_size", vocab_size, minimum=1)
     if token_ids.numel() and (int(token_ids.min()) < 0 or int(token_ids.max()) >= vocab_size):
@@ -223,6 +243,8 @@ def unigram_baseline(train_ids: Tensor, held_out_ids: Tensor, vocab_size: int,
     The best a model can do that ignores context entirely: p(token) = (count + smoothing) /
     (N + smoothing * V), with add-``smoothing`` (Laplace) so that unseen tokens keep a
     non-zero probability.
+
+    Taught in: notebook 04, section 5.
     """
     require_number("smoothing", smoothing, above=0.0)  # unseen tokens need a probability > 0
     require_tensor("held_out_ids", held_out_ids, dtype="int")
@@ -243,6 +265,8 @@ def load_masked_lm(name_or_path: str | Path):
     and transformers 5 no longer guesses the type from the name: their ``config.json`` is read
     as a ``BertConfig`` and their ``vocab.txt`` as a BERT WordPiece tokenizer (lower-casing,
     the tokenizer's default, as those uncased checkpoints need).
+
+    Taught in: notebook 04, section 6.
     """
     from transformers import (AutoModelForMaskedLM, AutoTokenizer, BertConfig, BertForMaskedLM, BertTokenizer,
                               PretrainedConfig)

@@ -31,6 +31,7 @@ from .course.validation import (require_callable, require_instance, require_int,
 
 @dataclass(frozen=True)
 class ModelSize:
+    """Taught in: notebook 04, section 5."""
     layers: int
     hidden: int
     heads: int
@@ -45,6 +46,7 @@ class ModelSize:
 
 @dataclass(frozen=True)
 class Batch:
+    """Taught in: notebook 04, section 6."""
     inputs: dict[str, Tensor]  # keyword arguments of the model: input_ids, labels
     tokens: int  # tokens the model reads
     targets: int  # positions the loss is computed on
@@ -52,6 +54,7 @@ class Batch:
 
 @dataclass
 class PretrainResult:
+    """Not taught: a building block of this module's taught helpers."""
     steps: list[int] = field(default_factory=list)  # 1, 2, ... one per optimizer step
     losses: list[float] = field(default_factory=list)  # training loss of each step (nats)
     eval_steps: list[int] = field(default_factory=list)  # 0 = before training
@@ -77,6 +80,8 @@ def mlm_config(vocab_size: int, size: ModelSize, pad_token_id: int = 0, dropout:
     ``positions="rotary"``: a ``RoFormerConfig`` (rotary positions); ``"learned"``: a ``BertConfig``
     with BERT's own learned absolute position vectors, one per position up to ``size.context``
     (everything else the same; notebook 04, section 5, trains both).
+
+    Taught in: notebook 04, section 5.
     """
     from transformers import BertConfig, RoFormerConfig
 
@@ -93,7 +98,10 @@ def mlm_config(vocab_size: int, size: ModelSize, pad_token_id: int = 0, dropout:
 
 
 def lm_config(vocab_size: int, size: ModelSize, eos_token_id: int = 0, dropout: float = 0.0):
-    """The same network as ``mlm_config`` with a causal mask: a GPT-style next-token LM."""
+    """The same network as ``mlm_config`` with a causal mask: a GPT-style next-token LM.
+
+    Taught in: notebook 04, section 5.
+    """
     config = mlm_config(vocab_size, size, dropout=dropout)  # checks the sizes
     require_int("eos_token_id", eos_token_id, minimum=0, maximum=vocab_size - 1)
     config.is_decoder = True  # causal self-attention: position t sees positions <= t only
@@ -124,7 +132,10 @@ def _check_blocks(blocks: Tensor, batch_size: int, seed: int) -> None:
 
 
 def lm_batches(blocks: Tensor, batch_size: int, seed: int = 0) -> Iterator[Batch]:
-    """Causal-LM batches from (N, T) blocks: labels = inputs (the model shifts them), loss on every next token."""
+    """Causal-LM batches from (N, T) blocks: labels = inputs (the model shifts them), loss on every next token.
+
+    Taught in: notebook 04, section 5.
+    """
     _check_blocks(blocks, batch_size, seed)
     return _lm_stream(blocks, batch_size, _block_order(len(blocks), seed))
 
@@ -141,6 +152,8 @@ def mlm_batches(blocks: Tensor, batch_size: int, special_ids: Sequence[int], mas
 
     ``mlm_probability`` of the non-special positions are chosen as targets (BERT: 15%);
     the loss is computed on those only.
+
+    Taught in: notebook 04, section 5.
     """
     _check_blocks(blocks, batch_size, seed)
     if isinstance(special_ids, (str, bytes)) or not hasattr(special_ids, "__iter__") or \
@@ -168,7 +181,10 @@ LossFn = Callable[[torch.nn.Module, dict], Tensor]
 
 
 def model_loss(model: torch.nn.Module, inputs: dict[str, Tensor]) -> Tensor:
-    """The loss transformers computes when given ``labels`` (mean over the targets)."""
+    """The loss transformers computes when given ``labels`` (mean over the targets).
+
+    Not taught: a building block of this module's taught helpers.
+    """
     _check_inputs(model, inputs)
     return model(**inputs).loss
 
@@ -191,6 +207,8 @@ def masked_positions_loss(model: torch.nn.Module, inputs: dict[str, Tensor]) -> 
     Equal to ``model_loss`` (the other positions' logits are ignored by the loss anyway)
     but about 85% cheaper in the vocabulary projection, the largest matrix of a tiny
     model: the trick of the original BERT code (``gather_indexes``).
+
+    Taught in: notebook 04, section 5.
     """
     _check_inputs(model, inputs)
     if not hasattr(model, "cls"):
@@ -218,6 +236,8 @@ def mean_loss(model: torch.nn.Module, batches: Sequence[Batch], loss_fn: LossFn 
     Each batch's mean loss is weighted by its number of targets (sum of the losses over all
     targets / number of targets), so a batch in which masking chose no position adds nothing
     (its mean over zero targets, NaN, is never computed).
+
+    Not taught: a building block of this module's taught helpers.
     """
     require_module("model", model)
     _check_batches("batches", batches)
@@ -243,6 +263,8 @@ def pretrain(model: torch.nn.Module, batches: Iterator[Batch], steps: int, lr: f
     Held-out loss is measured before training and every ``eval_every`` steps (and at the
     end) when ``held_out`` batches are given. Gradients are clipped to norm 1. ``loss_fn``
     computes a batch's loss (``masked_positions_loss``: the same loss, faster for a BERT).
+
+    Taught in: notebook 04, section 5.
     """
     require_module("model", model)
     if not hasattr(batches, "__next__"):

@@ -53,6 +53,8 @@ def char_to_token_span(offsets: Sequence[Sequence[int]], sequence_ids: Sequence[
 
     ``offsets[i]`` is token i's (start, end) character span; ``sequence_ids[i]`` is 1 for
     context tokens (0 for the question, None for special tokens).
+
+    Taught in: notebook 08, section 2.
     """
     _check_span_args(offsets, sequence_ids, start_char, end_char)
     context = [i for i, s in enumerate(sequence_ids) if s == 1]  # the window's context tokens
@@ -105,7 +107,10 @@ def _tokenize(examples: dict[str, list], tokenizer, max_length: int, stride: int
 
 def prepare_train_features(examples: dict[str, list], tokenizer, max_length: int, stride: int) -> dict[str, list]:
     """Windows with their answer's token span: input_ids, attention_mask, (token_type_ids),
-    start_positions, end_positions; one question may give several windows. Notebook 08, section 2."""
+    start_positions, end_positions; one question may give several windows. Notebook 08, section 2.
+
+    Taught in: notebook 08, section 2.
+    """
     encoded = _tokenize(examples, tokenizer, max_length, stride, ("question", "context", "answers"))
     sample_of = encoded.pop("overflow_to_sample_mapping")  # window -> the example it was cut from
     offsets = encoded.pop("offset_mapping")  # window -> each token's (start char, end char)
@@ -122,7 +127,10 @@ def prepare_train_features(examples: dict[str, list], tokenizer, max_length: int
 
 def prepare_eval_features(examples: dict[str, list], tokenizer, max_length: int, stride: int) -> dict[str, list]:
     """Windows for prediction: the model inputs, ``example_id`` (the question each window comes
-    from) and ``offset_mapping`` with None for every token outside the context. Notebook 08, section 5."""
+    from) and ``offset_mapping`` with None for every token outside the context. Notebook 08, section 5.
+
+    Taught in: notebook 08, section 5.
+    """
     encoded = _tokenize(examples, tokenizer, max_length, stride, ("id", "question", "context"))
     sample_of = encoded.pop("overflow_to_sample_mapping")  # window -> the example it was cut from
     offsets = encoded.pop("offset_mapping")
@@ -147,6 +155,8 @@ def predict_logits(model: torch.nn.Module, features: dict[str, list], collate_fn
     """(start logits, end logits), each (windows, longest window) in float32; padding gets -inf.
 
     ``inference.forward_batches`` over the windows, ``batch_size`` at a time. Notebook 08, section 5.
+
+    Taught in: notebook 08, section 5.
     """
     require_module("model", model)
     _check_columns("features", features, ("input_ids", "attention_mask"))
@@ -181,6 +191,8 @@ def best_spans(start_logits: np.ndarray, end_logits: np.ndarray, offsets: Sequen
 
     The ``n_best`` highest starts are paired with the ``n_best`` highest ends; pairs outside
     the context (offset None), reversed, or longer than ``max_answer_tokens`` are dropped.
+
+    Taught in: notebook 08, section 5.
     """
     _check_logits(start_logits, end_logits, offsets)
     _check_limits(n_best, max_answer_tokens)
@@ -211,7 +223,10 @@ def _check_limits(n_best: int, max_answer_tokens: int) -> None:
 def postprocess(examples: dict[str, list], features: dict[str, list], start_logits: np.ndarray,
                 end_logits: np.ndarray, n_best: int = 20, max_answer_tokens: int = 30) -> dict[str, str]:
     """The best answer text of every question (id -> text), picked across all of its windows.
-    Notebook 08, section 5. A question none of whose windows has a legal span gets ""."""
+    Notebook 08, section 5. A question none of whose windows has a legal span gets "".
+
+    Taught in: notebook 08, section 5.
+    """
     _check_postprocess_args(examples, features, start_logits, end_logits, n_best, max_answer_tokens)
     best: dict[str, tuple[float, int, int]] = {}  # question id -> (score, start char, end char)
     for w, example_id in enumerate(features["example_id"]):
@@ -250,6 +265,8 @@ def train_qa(model: torch.nn.Module, features: dict[str, list], config: TrainCon
     The loss is the model's own: the mean of the cross-entropies of the start and of the end
     position. No evaluation inside the loop (QA needs post-processing: see ``postprocess``);
     checkpoints and ``resume`` work as in ``train``.
+
+    Taught in: notebook 08, section 4.
     """
     _check_columns("features", features, ("input_ids",))
     rows = _as_rows(features)
@@ -271,7 +288,10 @@ def _answer_type(text: str) -> str:
 def error_category(prediction: str, golds: Sequence[str]) -> str:
     """Why an answer is wrong: 'correct' (exact match), 'boundary' (shares words with a gold answer:
     too long or too short), 'same type' (a different number, or a different name, for a number or a
-    name), else 'unrelated'."""
+    name), else 'unrelated'.
+
+    Taught in: notebook 08, section 7.
+    """
     from .metrics import exact_match, token_f1
 
     require_str("prediction", prediction, empty=True)

@@ -35,7 +35,10 @@ def _content(word: str) -> str:
 
 
 def first_noun_phrase(question: str, context: str) -> str:
-    """The first run of capitalised words or numbers in the first sentence (the question is ignored)."""
+    """The first run of capitalised words or numbers in the first sentence (the question is ignored).
+
+    Taught in: notebook 08, section 3.
+    """
     _check(question, context)
     first = sentences(context)[0]
     words = list(_WORD.finditer(first))
@@ -52,7 +55,10 @@ def first_noun_phrase(question: str, context: str) -> str:
 
 
 def overlap_window(question: str, context: str) -> str:
-    """In the sentence with the most question words, the longest run of words absent from the question."""
+    """In the sentence with the most question words, the longest run of words absent from the question.
+
+    Taught in: notebook 08, section 3.
+    """
     _check(question, context)
     asked = {_content(w) for w in _WORD.findall(question)}
     content = asked - STOP_WORDS

@@ -41,6 +41,8 @@ def warm_start(checkpoint: str, decoder_layers: int | None = None):
     when None); the encoder always keeps all of its layers. The special tokens of the
     BERT vocabulary take the roles a decoder needs: generation starts from ``[CLS]`` and
     stops at ``[SEP]``; ``[PAD]`` pads.
+
+    Taught in: notebook 07, section 3.
     """
     from transformers import AutoConfig, AutoModelForCausalLM, AutoTokenizer, EncoderDecoderModel
 
@@ -61,7 +63,10 @@ def warm_start(checkpoint: str, decoder_layers: int | None = None):
 
 
 def set_special_tokens(model, tokenizer) -> None:
-    """Tell a BERT2BERT model (and its generation config) which tokens start, stop and pad."""
+    """Tell a BERT2BERT model (and its generation config) which tokens start, stop and pad.
+
+    Not taught: a building block of this module's taught helpers.
+    """
     require_model("model", model)
     require_callable("tokenizer", tokenizer)
     ids = {"decoder_start_token_id": tokenizer.cls_token_id, "bos_token_id": tokenizer.cls_token_id,
@@ -78,6 +83,8 @@ def weight_origins(model, new_decoder_keys: Sequence[str]) -> dict[str, int]:
     ``new_decoder_keys`` are the decoder's parameter names that the checkpoint did not hold
     (``warm_start`` returns them). Tied weights (the decoder's output layer shares the word
     embeddings) are counted once.
+
+    Taught in: notebook 07, section 3.
     """
     require_module("model", model)
     new = set(require_strings("new_decoder_keys", new_decoder_keys))
@@ -99,6 +106,8 @@ def cross_attention_from_self(model) -> int:
     Encoder and decoder are copies of one checkpoint, so the encoder's outputs live in the
     space the self-attention was trained on: the copied projections can compare decoder
     states with source tokens from the first step, instead of starting from random ones.
+
+    Taught in: notebook 07, section 3.
     """
     require_module("model", model)
     layers = getattr(getattr(getattr(getattr(model, "decoder", None), "bert", None), "encoder", None), "layer", None)
@@ -113,7 +122,10 @@ def cross_attention_from_self(model) -> int:
 
 
 def load_seq2seq_model(model_id: str | None, encoder_checkpoint: str, decoder_layers: int | None = None):
-    """(model, tokenizer): ``AutoModelForSeq2SeqLM`` for a seq2seq checkpoint, else a warm start."""
+    """(model, tokenizer): ``AutoModelForSeq2SeqLM`` for a seq2seq checkpoint, else a warm start.
+
+    Taught in: notebook 07, section 3.
+    """
     if model_id is not None:
         require_str("model_id", model_id)
     if model_id:
@@ -136,6 +148,8 @@ def encode_pairs(tokenizer, sources: Sequence[str], targets: Sequence[str], max_
     is *given* that token and never has to predict it. ``prefix`` is prepended to every
     source (T5 reads its task from it, e.g. ``"summarize: "``). Notebook 07, section 4, writes
     this code out (a unit test checks the two agree); notebook 09, section 4, shows it.
+
+    Taught in: notebook 09, section 4.
     """
     require_callable("tokenizer", tokenizer)
     require_strings("sources", sources)
@@ -161,6 +175,8 @@ def shift_right(labels: torch.Tensor, decoder_start_token_id: int, pad_token_id:
 
     Position t of the decoder reads label t-1 (the start token at t = 0) and must predict
     label t. Padding labels (-100) become ``pad_token_id``: they are read, never predicted.
+
+    Taught in: notebook 07, section 4.
     """
     require_tensor("labels", labels, shape="(B, T)", dtype="int")
     if labels.dim() != 2:
@@ -176,7 +192,10 @@ def shift_right(labels: torch.Tensor, decoder_start_token_id: int, pad_token_id:
 def collator(tokenizer, model):
     """The library's ``DataCollatorForSeq2Seq``: pads inputs with ``[PAD]``, labels with -100,
     and adds ``decoder_input_ids`` (the labels shifted right) from the model. Notebook 07,
-    section 4, makes the same call (a unit test checks the two agree)."""
+    section 4, makes the same call (a unit test checks the two agree).
+
+    Taught in: notebook 09, section 4.
+    """
     from transformers import DataCollatorForSeq2Seq
 
     require_callable("tokenizer", tokenizer)
@@ -198,6 +217,8 @@ def trainer_arguments(*, output_dir: str, learning_rate: float, batch_size: int,
     ``use_cpu=True``), so ``Seq2SeqTrainer`` trains in the same precision as our own loop
     (``helpers.training``). ``overrides`` replace any setting. Notebook 07 (section 7) and
     notebook 09 (section 5) print what the trainer got.
+
+    Not taught: a building block of this module's taught helpers.
     """
     require_str("output_dir", output_dir)
     require_int("max_steps", max_steps)
@@ -224,7 +245,10 @@ def seq2seq_trainer(model, tokenizer, train_dataset, *, learning_rate: float, ba
                     max_steps: int, seed: int = 0, warmup_fraction: float = 0.05, output_dir: str | None = None,
                     **overrides: Any):
     """A ``Seq2SeqTrainer`` for short runs, with the settings of ``trainer_arguments`` and the
-    collator of ``collator`` (dynamic padding: each batch is padded to its own longest pair)."""
+    collator of ``collator`` (dynamic padding: each batch is padded to its own longest pair).
+
+    Taught in: notebook 07, section 4.
+    """
     from transformers import Seq2SeqTrainer, Seq2SeqTrainingArguments
 
     settings = trainer_arguments(output_dir=output_dir or tempfile.mkdtemp(prefix="seq2seq-"),
@@ -238,7 +262,10 @@ def seq2seq_trainer(model, tokenizer, train_dataset, *, learning_rate: float, ba
 
 
 def loss_history(trainer) -> tuple[list[int], list[float]]:
-    """(steps, training losses) that the trainer logged."""
+    """(steps, training losses) that the trainer logged.
+
+    Taught in: notebook 07, section 7.
+    """
     if not hasattr(getattr(trainer, "state", None), "log_history"):
         raise TypeError(f"trainer must be a transformers Trainer (after trainer.train()), got {type(trainer).__name__}")
     logged = [(row["step"], row["loss"]) for row in trainer.state.log_history if "loss" in row]
@@ -250,7 +277,10 @@ def loss_history(trainer) -> tuple[list[int], list[float]]:
 @torch.no_grad()
 def generate(model, tokenizer, sources: Sequence[str], *, max_source_length: int, max_new_tokens: int,
              batch_size: int = 32, prefix: str = "", **generate_kwargs: Any) -> list[str]:
-    """Generated texts for a list of sources (greedy unless ``generate_kwargs`` say otherwise)."""
+    """Generated texts for a list of sources (greedy unless ``generate_kwargs`` say otherwise).
+
+    Taught in: notebook 07, section 5.
+    """
     require_model("model", model)
     require_callable("tokenizer", tokenizer)
     require_strings("sources", sources)
@@ -275,6 +305,8 @@ def as_tokenizer_writes(tokenizer, texts: Sequence[str]) -> list[str]:
 
     An uncased tokenizer lowercases and strips accents and puts spaces around punctuation;
     scoring against references passed through the same round trip compares like with like.
+
+    Taught in: notebook 07, section 5.
     """
     require_callable("tokenizer", tokenizer)
     require_strings("texts", texts)

@@ -82,7 +82,10 @@ def _clipped_matches(hypothesis: Sequence[str], reference: Sequence[str], n: int
 
 def brevity_penalty(hypothesis_length: int, reference_length: int) -> float:
     """1 when the hypothesis is at least as long as the reference (two empty texts included, as in
-    sacreBLEU), else exp(1 - r / c) (0 for an empty hypothesis, c = 0 < r)."""
+    sacreBLEU), else exp(1 - r / c) (0 for an empty hypothesis, c = 0 < r).
+
+    Not taught: a building block of this module's taught helpers.
+    """
     require_int("hypothesis_length", hypothesis_length, minimum=0)
     require_int("reference_length", reference_length, minimum=0)
     if hypothesis_length >= reference_length:
@@ -100,6 +103,8 @@ def bleu_by_hand(hypothesis: str, reference: str, tokenizer: str = "13a",
     Like sacreBLEU's sentence BLEU it uses the *effective order*: an order n for which the
     hypothesis has no n-gram at all (a sentence shorter than n tokens) is left out of the
     mean instead of counting as precision 0.
+
+    Taught in: notebook 07, section 6.
     """
     require_str("hypothesis", hypothesis, empty=True)
     require_str("reference", reference, empty=True)
@@ -125,7 +130,10 @@ def smoothed_precisions(matches: Sequence[int], totals: Sequence[int], smooth_me
     n = 1, 2, ...: matches / total where an order has a match. An order without a match gets 0
     (``"none"``), or, with ``"exp"`` (sacreBLEU's default), 1 / (2^k * total) for the k-th such
     order: half a match for the first, a quarter for the second, and so on. An order with no
-    n-gram at all (total 0) stays 0 either way. Notebook 07, section 6, shows this code."""
+    n-gram at all (total 0) stays 0 either way. Notebook 07, section 6, shows this code.
+
+    Taught in: notebook 07, section 6.
+    """
     require_str("smooth_method", smooth_method, choices=list(SMOOTH_METHODS))
     if len(matches) != len(totals):
         raise MetricInputError(f"matches and totals must have one entry per n-gram order, got {len(matches)} "
@@ -150,7 +158,10 @@ def corpus_bleu_by_hand(hypotheses: Sequence[str], references: Sequence[str], to
     dividing, then ``smoothed_precisions``, their geometric mean and the brevity penalty of the
     summed lengths. The same number as ``sacrebleu.corpus_bleu(..., smooth_method=...)``,
     including sacreBLEU's rule that a corpus without a single matching unigram scores 0 (notebook 07,
-    section 6, checks both settings against sacreBLEU)."""
+    section 6, checks both settings against sacreBLEU).
+
+    Taught in: notebook 07, section 6.
+    """
     _check_pairs(hypotheses, references)
     _require_tokenizer_name(tokenizer)
     require_str("smooth_method", smooth_method, choices=list(SMOOTH_METHODS))
@@ -189,7 +200,10 @@ def _corpus_bleu(hypotheses: Sequence[str], references: Sequence[str], tokenizer
 def translation_scores(hypotheses: Sequence[str], references: Sequence[str],
                        tokenizer: str = "13a", smooth_method: str = "exp") -> dict[str, float]:
     """Corpus BLEU and chrF (0-100) of hypotheses against one reference each. BLEU is smoothed
-    as sacreBLEU does by default (``"exp"``); ``smooth_method="none"`` gives the unsmoothed BLEU."""
+    as sacreBLEU does by default (``"exp"``); ``smooth_method="none"`` gives the unsmoothed BLEU.
+
+    Taught in: notebook 07, section 5.
+    """
     import sacrebleu
 
     bleu = _corpus_bleu(hypotheses, references, tokenizer, smooth_method)
@@ -200,7 +214,10 @@ def translation_scores(hypotheses: Sequence[str], references: Sequence[str],
 def bleu_details(hypotheses: Sequence[str], references: Sequence[str], tokenizer: str = "13a",
                  smooth_method: str = "exp") -> dict:
     """Corpus BLEU with its parts: the n-gram precisions (smoothed as ``smooth_method`` says),
-    the matches and totals they come from, the brevity penalty, the lengths."""
+    the matches and totals they come from, the brevity penalty, the lengths.
+
+    Taught in: notebook 07, section 8.
+    """
     bleu = _corpus_bleu(hypotheses, references, tokenizer, smooth_method)
     return {"bleu": bleu.score, "precisions": list(bleu.precisions), "matches": list(bleu.counts),
             "totals": list(bleu.totals), "bp": bleu.bp, "hyp_len": bleu.sys_len, "ref_len": bleu.ref_len}
@@ -211,7 +228,10 @@ ROUGE_TYPES = ("rouge1", "rouge2", "rougeL")
 
 def rouge_scores(hypotheses: Sequence[str], references: Sequence[str],
                  rouge_types: Sequence[str] = ROUGE_TYPES) -> dict[str, float]:
-    """Mean ROUGE F1 (0-100) over the pairs, with Porter stemming (``rouge-score``)."""
+    """Mean ROUGE F1 (0-100) over the pairs, with Porter stemming (``rouge-score``).
+
+    Taught in: notebook 09, section 3.
+    """
     from rouge_score import rouge_scorer
 
     _check_pairs(hypotheses, references)
@@ -227,6 +247,9 @@ def rouge_scores(hypotheses: Sequence[str], references: Sequence[str],
 
 
 def mean_words(texts: Sequence[str]) -> float:
-    """Mean length in whitespace-separated words (0 for no texts)."""
+    """Mean length in whitespace-separated words (0 for no texts).
+
+    Taught in: notebook 07, section 8.
+    """
     require_strings("texts", texts)
     return sum(len(t.split()) for t in texts) / len(texts) if texts else 0.0

@@ -62,6 +62,7 @@ from .course.validation import (require_bool, require_callable, require_dataset,
 
 @dataclass(frozen=True)
 class TrainConfig:
+    """Taught in: notebook 05, section 5."""
     epochs: int = 1
     learning_rate: float = 5e-5
     batch_size: int = 16
@@ -98,6 +99,7 @@ class TrainConfig:
 
 @dataclass
 class History:
+    """Taught in: notebook 06, section 3."""
     losses: list[float] = field(default_factory=list)          # training loss per optimizer step
     learning_rates: list[float] = field(default_factory=list)  # first group's lr per optimizer step
     step_seconds: list[float] = field(default_factory=list)    # wall time per optimizer step
@@ -117,7 +119,10 @@ class History:
 
 
 def stack_collate(features: Sequence[dict[str, Any]]) -> dict[str, torch.Tensor]:
-    """Stack equal-length examples into tensors; ``label`` becomes ``labels``."""
+    """Stack equal-length examples into tensors; ``label`` becomes ``labels``.
+
+    Not taught: a building block of this module's taught helpers.
+    """
     if isinstance(features, (str, bytes, dict)) or not isinstance(features, Sequence):
         raise TypeError(f"features must be a list of examples (dicts), got {type(features).__name__}")
     if not features:
@@ -138,7 +143,10 @@ def stack_collate(features: Sequence[dict[str, Any]]) -> dict[str, torch.Tensor]
 
 def make_loader(dataset, batch_size: int, collate_fn: Callable, shuffle: bool = False,
                 seed: int = 0) -> DataLoader:
-    """A DataLoader whose shuffling depends only on ``seed`` (use seed + epoch per epoch)."""
+    """A DataLoader whose shuffling depends only on ``seed`` (use seed + epoch per epoch).
+
+    Taught in: notebook 06, section 3.
+    """
     require_dataset("dataset", dataset)
     require_int("batch_size", batch_size, minimum=1)
     require_callable("collate_fn", collate_fn)
@@ -150,7 +158,10 @@ def make_loader(dataset, batch_size: int, collate_fn: Callable, shuffle: bool = 
 
 
 def linear_schedule(optimizer: torch.optim.Optimizer, warmup_steps: int, total_steps: int):
-    """Learning rate x (step / warmup) while warming up, then linearly down to 0 at the end."""
+    """Learning rate x (step / warmup) while warming up, then linearly down to 0 at the end.
+
+    Taught in: notebook 06, section 3.
+    """
     require_instance("optimizer", optimizer, torch.optim.Optimizer, "a torch.optim.Optimizer")
     require_int("total_steps", total_steps, minimum=1)
     require_int("warmup_steps", warmup_steps, minimum=0, maximum=total_steps)
@@ -162,7 +173,10 @@ def linear_schedule(optimizer: torch.optim.Optimizer, warmup_steps: int, total_s
 
 
 def default_param_groups(model: torch.nn.Module, weight_decay: float) -> list[dict[str, Any]]:
-    """Trainable parameters in two groups: with weight decay, and without (biases, LayerNorm)."""
+    """Trainable parameters in two groups: with weight decay, and without (biases, LayerNorm).
+
+    Taught in: notebook 06, section 3.
+    """
     require_module("model", model)
     require_number("weight_decay", weight_decay, minimum=0.0)
     decay, no_decay = [], []
@@ -174,7 +188,10 @@ def default_param_groups(model: torch.nn.Module, weight_decay: float) -> list[di
 
 def predict(model: torch.nn.Module, dataset, collate_fn: Callable = stack_collate, batch_size: int = 64,
             device: torch.device | None = None) -> tuple[torch.Tensor, torch.Tensor, float]:
-    """(predicted ids (N,), true labels (N,), mean loss) over ``dataset`` in eval mode (``inference.forward_batches``)."""
+    """(predicted ids (N,), true labels (N,), mean loss) over ``dataset`` in eval mode (``inference.forward_batches``).
+
+    Taught in: notebook 05, section 5.
+    """
     require_module("model", model)
     require_dataset("dataset", dataset)
     require_int("batch_size", batch_size, minimum=1)
@@ -193,7 +210,10 @@ def _class_and_loss(batch: dict[str, torch.Tensor], out) -> tuple[torch.Tensor, 
 
 def evaluate(model: torch.nn.Module, dataset, names: Sequence[str], collate_fn: Callable = stack_collate,
              batch_size: int = 64) -> dict[str, Any]:
-    """Mean loss and ``metrics.classification_metrics`` of the model on ``dataset``."""
+    """Mean loss and ``metrics.classification_metrics`` of the model on ``dataset``.
+
+    Taught in: notebook 06, section 3.
+    """
     require_strings("names", names, min_length=2)
     predicted, truth, loss = predict(model, dataset, collate_fn, batch_size)
     return {"loss": loss, **classification_metrics(truth, predicted, names)}
@@ -203,6 +223,8 @@ def accumulation_groups(loader: Iterable, k: int) -> Iterator[list]:
     """Consecutive groups of ``k`` micro-batches from ``loader`` (the last may hold fewer): one optimizer step each.
 
     Gradient accumulation's grouping, in ``train`` and in notebook 06's ``fine_tune`` (section 3).
+
+    Taught in: notebook 06, section 3.
     """
     if not isinstance(loader, Iterable) or isinstance(loader, (str, bytes, Mapping)):
         raise TypeError(f"loader must be an iterable of batches (a DataLoader), got {type(loader).__name__}")
@@ -238,6 +260,8 @@ def accumulate_gradients(model: torch.nn.Module, group: Sequence[Mapping[str, to
     micro-batches), so the summed gradient is the gradient of the mean loss over the whole group: the
     update of one batch holding all of it. ``pieces`` cuts every micro-batch into that many slices
     first (``train``'s retry after an out-of-memory). Notebook 06, section 3, writes it out.
+
+    Taught in: notebook 06, section 7.
     """
     require_module("model", model)
     _check_group(group)
@@ -293,6 +317,8 @@ def training_step(model: torch.nn.Module, batch: Mapping[str, torch.Tensor] | Se
     loss returned is the mean over the step's examples. A CUDA out-of-memory error in a forward or
     backward pass propagates as ``torch.cuda.OutOfMemoryError`` with the gradients zeroed, so the
     caller can retry with more ``pieces`` (``train`` does); one in the optimizer step becomes ``OutOfMemory``.
+
+    Not taught: a building block of this module's taught helpers.
     """
     require_module("model", model)
     group = [batch] if isinstance(batch, Mapping) or not isinstance(batch, Sequence) else list(batch)
@@ -340,6 +366,8 @@ def train(model: torch.nn.Module, train_dataset, eval_dataset, config: TrainConf
     ``None`` skips evaluation, for models whose outputs need their own post-processing (QA's
     spans: ``helpers.qa.train_qa``). ``on_step(step, epoch)`` runs before every optimizer step
     (e.g. ``freezing.GradualUnfreezer``). Notebook 06, section 3, writes this loop out.
+
+    Taught in: notebook 06, section 3.
     """
     from tqdm.auto import tqdm
 
@@ -405,7 +433,10 @@ def train(model: torch.nn.Module, train_dataset, eval_dataset, config: TrainConf
 
 
 def plot_history(history: History, ax=None, title: str = "Training loss"):
-    """Training loss per step, and validation loss at each epoch's end."""
+    """Training loss per step, and validation loss at each epoch's end.
+
+    Taught in: notebook 05, section 6.
+    """
     require_instance("history", history, History, "the History that train() returns")
     import matplotlib.pyplot as plt
 

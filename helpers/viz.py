@@ -18,6 +18,8 @@ def as_layers_heads(weights: Any) -> np.ndarray:
 
     Accepts (T_q, T_k), (heads, T_q, T_k) or (layers, heads, T_q, T_k), as a tensor
     or an array; a model's tuple of per-layer (1, heads, T_q, T_k) tensors is stacked.
+
+    Not taught: course machinery, used by helpers.bert_inspect, helpers.bertviz_offline.
     """
     if not isinstance(weights, (tuple, list, torch.Tensor, np.ndarray)):
         raise TypeError(f"weights must be a tensor, an array or a tuple of per-layer tensors, "
@@ -43,6 +45,8 @@ def plot_attention(weights: Any, tokens: Sequence[str], key_tokens: Sequence[str
     ``weights``: (layers, heads, T_q, T_k) or fewer leading dims (see ``as_layers_heads``).
     ``layers``/``heads`` choose which to draw (default: all). Each row sums to 1, so
     the colour scale runs from 0 to 1 in every panel and panels compare directly.
+
+    Taught in: notebook 01, section 5.
     """
     array = as_layers_heads(weights)  # (L, H, T_q, T_k)
     tokens = require_strings("tokens", tokens, min_length=1)
@@ -77,7 +81,10 @@ def plot_attention(weights: Any, tokens: Sequence[str], key_tokens: Sequence[str
 
 
 def show_source(obj: Any) -> None:
-    """Display the source code of a helper, so the notebook shows exactly what it runs."""
+    """Display the source code of a helper, so the notebook shows exactly what it runs.
+
+    Taught in: notebook 01, section 4.
+    """
     if not (inspect.isfunction(obj) or inspect.isclass(obj) or inspect.ismethod(obj) or inspect.ismodule(obj)):
         raise TypeError(f"obj must be a function, class, method or module of the helpers, got {type(obj).__name__}")
     source = inspect.getsource(obj)

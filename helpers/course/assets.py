@@ -37,6 +37,7 @@ MANIFEST = "MANIFEST.json"
 
 @dataclass(frozen=True)
 class Asset:
+    """Not taught: course machinery."""
     name: str
     registry: str  # "pypi" or "npm"
     package: str
@@ -120,7 +121,10 @@ ASSETS: dict[str, Asset] = {a.name: a for a in [
 
 
 def cache_dir() -> Path:
-    """Where prepared assets live: $TUTORIAL_ASSETS_DIR, else .assets/ at the repository root."""
+    """Where prepared assets live: $TUTORIAL_ASSETS_DIR, else .assets/ at the repository root.
+
+    Not taught: course machinery, used by helpers.data.classification.
+    """
     configured = os.environ.get("TUTORIAL_ASSETS_DIR")
     return Path(configured) if configured else Path(__file__).resolve().parents[2] / ".assets"  # the repository root
 
@@ -146,6 +150,8 @@ def problems(name: str, cache: Path | None = None, *, full: bool = True) -> list
 
     ``full=False`` compares sizes only (fast, for every use); ``full=True`` also
     compares each file's SHA-256 with the manifest.
+
+    Not taught: course machinery.
     """
     asset = _asset(name)
     cache = None if cache is None else require_path("cache", cache)
@@ -171,7 +177,10 @@ def problems(name: str, cache: Path | None = None, *, full: bool = True) -> list
 
 
 def path(name: str, cache: Path | None = None) -> Path:
-    """The folder of a prepared asset; a clear error naming the command when it is not ready."""
+    """The folder of a prepared asset; a clear error naming the command when it is not ready.
+
+    Taught in: notebook 03, section 2.
+    """
     asset = _asset(name)
     cache = None if cache is None else require_path("cache", cache)
     found = problems(name, cache, full=False)
@@ -184,7 +193,10 @@ def path(name: str, cache: Path | None = None) -> Path:
 
 
 def fetch(asset: Asset, into: Path) -> Path:
-    """Download the asset's archive into ``into`` with pip or npm; returns the file."""
+    """Download the asset's archive into ``into`` with pip or npm; returns the file.
+
+    Not taught: course machinery.
+    """
     _require_asset(asset)
     into = require_path("into", into)
     into.mkdir(parents=True, exist_ok=True)
@@ -231,7 +243,10 @@ def _members(archive: Path) -> Iterator[tuple[str, Callable[[], bytes]]]:
 
 
 def unpack(asset: Asset, archive: Path, target: Path) -> dict[str, dict]:
-    """Write the archive's wanted members under ``target``; returns the manifest entries."""
+    """Write the archive's wanted members under ``target``; returns the manifest entries.
+
+    Not taught: course machinery.
+    """
     _require_asset(asset)
     archive, target = require_path("archive", archive), require_path("target", target)
     if archive.suffix not in {".whl", ".tgz"}:
@@ -254,7 +269,10 @@ def unpack(asset: Asset, archive: Path, target: Path) -> dict[str, dict]:
 
 
 def prepare_one(asset: Asset, cache: Path, fetcher: Callable[[Asset, Path], Path] = fetch) -> str:
-    """Prepare one asset; returns a line saying what was done."""
+    """Prepare one asset; returns a line saying what was done.
+
+    Not taught: course machinery.
+    """
     _require_asset(asset)
     cache = require_path("cache", cache)
     require_callable("fetcher", fetcher)
@@ -289,7 +307,10 @@ def _require_asset(asset: Asset) -> None:
 
 
 def folder_size(folder: Path) -> int:
-    """Bytes in all the files under ``folder``."""
+    """Bytes in all the files under ``folder``.
+
+    Not taught: course machinery.
+    """
     folder = require_path("folder", folder)
     if not folder.is_dir():
         raise ValueError(f"folder must be an existing folder, got {str(folder)!r}, which is not one")
@@ -297,6 +318,7 @@ def folder_size(folder: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Not taught: course machinery."""
     argv = sys.argv[1:] if argv is None else require_strings("argv", argv)
     command, names = (argv[0], argv[1:]) if argv else ("list", [])
     cache = cache_dir()

@@ -60,6 +60,8 @@ class Settings:
 
     ``cfg.models.encoder``, ``cfg.data.classification``, ``cfg.qa.stride``, ``cfg.pretraining.steps``...:
     each group is a frozen dataclass whose fields say what they are (``helpers.course.settings_groups``).
+
+    Not taught: course machinery, used by helpers.__init__, helpers.course.setup.
     """
 
     scale: str
@@ -107,6 +109,8 @@ def hub_reachable(timeout: float = HUB_PROBE_TIMEOUT_S, endpoint: str | None = N
 
     The probe runs in a daemon thread so that even a hanging DNS lookup (which has
     no timeout of its own) cannot keep a notebook waiting longer than ``timeout``.
+
+    Not taught: course machinery, used by scripts/full_run.py.
     """
     require_number("timeout", timeout, above=0.0)
     if endpoint is not None:
@@ -153,7 +157,10 @@ def resolve(
     device: str,
     probe_hub: Callable[[], bool] = hub_reachable,
 ) -> Settings:
-    """Settings from environment variables and hardware (pure apart from ``probe_hub``)."""
+    """Settings from environment variables and hardware (pure apart from ``probe_hub``).
+
+    Not taught: course machinery.
+    """
     if not isinstance(environ, Mapping):
         raise TypeError(f"environ must be a mapping of environment variables (os.environ), got {type(environ).__name__}")
     require_str("device", device)
@@ -193,7 +200,10 @@ def settings() -> Settings:
 
 
 def table_markdown() -> str:
-    """The settings table as Markdown (one row per ``topic.field``, one column per scale x source)."""
+    """The settings table as Markdown (one row per ``topic.field``, one column per scale x source).
+
+    Not taught: course machinery.
+    """
     combinations = [(scale, source) for scale in SCALES for source in SOURCES]
     tables = {key: groups_for(*key) for key in combinations}
     header = "| setting | " + " | ".join(f"{scale} × {source}" for scale, source in combinations) + " | what it is |"
@@ -207,7 +217,10 @@ def table_markdown() -> str:
 
 
 def versions(packages: tuple[str, ...] = ("torch", "transformers", "datasets")) -> str:
-    """One line of the versions that matter, for a notebook's set-up cell."""
+    """One line of the versions that matter, for a notebook's set-up cell.
+
+    Not taught: course machinery, used by helpers.__init__, helpers.course.setup.
+    """
     import platform
     from importlib.metadata import PackageNotFoundError, version
 

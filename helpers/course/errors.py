@@ -35,7 +35,10 @@ def _show_message_only(shell, etype, evalue, tb, tb_offset=None):  # IPython's h
 
 
 def install_friendly_errors() -> bool:
-    """Show TutorialError as its one-line message in IPython; True if installed."""
+    """Show TutorialError as its one-line message in IPython; True if installed.
+
+    Not taught: course machinery, used by helpers.course.config.
+    """
     try:
         from IPython import get_ipython
     except ImportError:

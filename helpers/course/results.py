@@ -22,7 +22,10 @@ def _format(value: float) -> str:
 
 
 def formatted(value: float, unit: str = "") -> str:
-    """A value as the notebooks show it: ``12.5%``, ``3 s``, ``0.4142``."""
+    """A value as the notebooks show it: ``12.5%``, ``3 s``, ``0.4142``.
+
+    Not taught: course machinery, used by scripts/build_site.py, scripts/full_run.py, scripts/repeat_suite.py.
+    """
     if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
         raise TypeError(f"value must be a number, got {type(value).__name__} ({value!r})")
     if not math.isfinite(float(value)):
@@ -33,7 +36,10 @@ def formatted(value: float, unit: str = "") -> str:
 
 
 def result_bundle(name: str, value: float, unit: str = "") -> dict[str, Any]:
-    """The display bundle for one result: a text line and its JSON twin."""
+    """The display bundle for one result: a text line and its JSON twin.
+
+    Not taught: course machinery.
+    """
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"name must be a non-empty string naming the result, got {name!r}")
     if isinstance(value, bool) or not isinstance(value, (int, float)) and not hasattr(value, "__float__"):
@@ -48,7 +54,10 @@ def result_bundle(name: str, value: float, unit: str = "") -> dict[str, Any]:
 
 
 def report(name: str, value: float, unit: str = "") -> float:
-    """Show one key result of this notebook and tag it for the course site; returns the value."""
+    """Show one key result of this notebook and tag it for the course site; returns the value.
+
+    Taught in: notebook 01, section 6.
+    """
     bundle = result_bundle(name, value, unit)
     try:
         from IPython import get_ipython
@@ -64,7 +73,10 @@ def report(name: str, value: float, unit: str = "") -> float:
 
 
 def collect(notebook: Any) -> list[dict[str, Any]]:
-    """Every result reported in an executed notebook (an nbformat node or a dict), in order."""
+    """Every result reported in an executed notebook (an nbformat node or a dict), in order.
+
+    Not taught: course machinery, used by scripts/build_site.py, scripts/full_run.py, scripts/repeat_suite.py.
+    """
     cells: Iterable[Any] = notebook.get("cells", []) if isinstance(notebook, dict) else getattr(notebook, "cells", None)
     if cells is None:
         raise TypeError(f"notebook must be an nbformat notebook or its dict, got {type(notebook).__name__}")

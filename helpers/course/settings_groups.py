@@ -32,6 +32,8 @@ class Group:
     The folder is resolved when a field is read, not when the settings are made, so that a
     missing asset says how to prepare it where it is first used instead of failing inside
     ``from_pretrained``, and notebooks that never use an asset never need it.
+
+    Not taught: course machinery.
     """
 
     def __getattribute__(self, name: str) -> Any:
@@ -74,7 +76,10 @@ group = dataclass(frozen=True, repr=False, eq=False)
 
 @group
 class Models(Group):
-    """Checkpoints: a Hugging Face Hub id, "asset:NAME" (prepared offline) or None (none exists offline)."""
+    """Checkpoints: a Hugging Face Hub id, "asset:NAME" (prepared offline) or None (none exists offline).
+
+    Not taught: course machinery, used by helpers.course.config.
+    """
 
     TOPIC = "models"
     encoder: str = _doc("the BERT-architecture encoder that notebooks 01-03, 05, 06, 08 and 10 load")
@@ -86,7 +91,10 @@ class Models(Group):
 
 @group
 class Data(Group):
-    """Datasets: a hub id, "asset:NAME" (prepared offline) or the name of a set the helpers build."""
+    """Datasets: a hub id, "asset:NAME" (prepared offline) or the name of a set the helpers build.
+
+    Not taught: course machinery, used by helpers.course.config.
+    """
 
     TOPIC = "data"
     classification: str = _doc("notebooks 05, 06, 10: labelled texts (SST-2 on the hub, SpamAssassin emails offline)")
@@ -97,7 +105,10 @@ class Data(Group):
 
 @group
 class Inspection(Group):
-    """Notebooks 02-03: running the pretrained encoder on a few texts."""
+    """Notebooks 02-03: running the pretrained encoder on a few texts.
+
+    Not taught: course machinery, used by helpers.course.config.
+    """
 
     TOPIC = "inspection"
     max_length: int = _doc("tokens per text when a few texts are embedded in one padded batch")
@@ -105,7 +116,10 @@ class Inspection(Group):
 
 @group
 class Pretraining(Group):
-    """Notebook 04: two tiny models (MLM and causal LM) pre-trained from scratch, then adapted."""
+    """Notebook 04: two tiny models (MLM and causal LM) pre-trained from scratch, then adapted.
+
+    Not taught: course machinery, used by helpers.course.config.
+    """
 
     TOPIC = "pretraining"
     layers: int = _doc("Transformer layers of each model")
@@ -121,7 +135,10 @@ class Pretraining(Group):
 
 @group
 class Classification(Group):
-    """Notebooks 05-06: the freezing strategies compared on one classification task."""
+    """Notebooks 05-06: the freezing strategies compared on one classification task.
+
+    Not taught: course machinery, used by helpers.course.config.
+    """
 
     TOPIC = "classification"
     max_length: int = _doc("tokens per text")
@@ -135,7 +152,10 @@ class Classification(Group):
 
 @group
 class Finetuning(Group):
-    """Notebook 06: one full fine-tuning run of a classifier, and the small demonstrations beside it."""
+    """Notebook 06: one full fine-tuning run of a classifier, and the small demonstrations beside it.
+
+    Not taught: course machinery, used by helpers.course.config.
+    """
 
     TOPIC = "finetuning"
     max_length: int = _doc("tokens per text")
@@ -149,7 +169,10 @@ class Finetuning(Group):
 
 @group
 class QuestionAnswering(Group):
-    """Notebook 08: extractive question answering with overlapping windows."""
+    """Notebook 08: extractive question answering with overlapping windows.
+
+    Not taught: course machinery, used by helpers.course.config.
+    """
 
     TOPIC = "qa"
     max_length: int = _doc("tokens per window (question + context)")
@@ -164,7 +187,10 @@ class QuestionAnswering(Group):
 
 @group
 class Seq2Seq(Group):
-    """Notebooks 07 and 09: how an encoder-decoder is built and trained."""
+    """Notebooks 07 and 09: how an encoder-decoder is built and trained.
+
+    Not taught: course machinery, used by helpers.course.config.
+    """
 
     TOPIC = "seq2seq"
     decoder_layers: int = _doc("decoder layers of a warm-started BERT2BERT (0: as many as the encoder)")
@@ -176,7 +202,10 @@ class Seq2Seq(Group):
 
 @group
 class Translation(Group):
-    """Notebook 07: machine translation."""
+    """Notebook 07: machine translation.
+
+    Not taught: course machinery, used by helpers.course.config.
+    """
 
     TOPIC = "translation"
     max_length: int = _doc("tokens per source and per target sentence")
@@ -186,7 +215,10 @@ class Translation(Group):
 
 @group
 class Summarization(Group):
-    """Notebook 09: abstractive summarization."""
+    """Notebook 09: abstractive summarization.
+
+    Not taught: course machinery, used by helpers.course.config.
+    """
 
     TOPIC = "summarization"
     max_source_length: int = _doc("tokens kept of each document")
@@ -197,7 +229,10 @@ class Summarization(Group):
 
 @group
 class Practical(Group):
-    """Notebook 10: the practical questions (data size, calibration, attribution, cost)."""
+    """Notebook 10: the practical questions (data size, calibration, attribution, cost).
+
+    Not taught: course machinery, used by helpers.course.config.
+    """
 
     TOPIC = "practical"
     max_length: int = _doc("tokens per email")
@@ -300,7 +335,10 @@ def _capped(group: Group, caps: dict[str, int]) -> Group:
 
 
 def groups_for(scale: str, source: str, smoke: bool = False) -> dict[str, Group]:
-    """Every topic's group for one ``scale x source`` (sizes capped by ``SMOKE_CAPS`` when ``smoke``)."""
+    """Every topic's group for one ``scale x source`` (sizes capped by ``SMOKE_CAPS`` when ``smoke``).
+
+    Not taught: course machinery, used by helpers.course.config.
+    """
     require_str("scale", scale, choices=tuple(SIZES))
     require_str("source", source, choices=("hub", "offline"))
     require_bool("smoke", smoke)

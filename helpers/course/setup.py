@@ -27,14 +27,20 @@ PLOT_STYLE = {"axes.spines.top": False, "axes.spines.right": False, "legend.fram
 
 
 def use_plot_style() -> None:
-    """Apply the course's matplotlib style (``PLOT_STYLE``) to every later figure of this kernel."""
+    """Apply the course's matplotlib style (``PLOT_STYLE``) to every later figure of this kernel.
+
+    Not taught: course machinery.
+    """
     import matplotlib.pyplot as plt
 
     plt.rcParams.update(PLOT_STYLE)
 
 
 def quiet_transformers() -> None:
-    """Silence transformers' weight-loading reports and progress bars (notebooks that cut or re-head models on purpose)."""
+    """Silence transformers' weight-loading reports and progress bars (notebooks that cut or re-head models on purpose).
+
+    Not taught: course machinery.
+    """
     from transformers.utils import logging
 
     logging.set_verbosity_error()
@@ -47,6 +53,8 @@ def setup_notebook(seed: int = 0, packages: Sequence[str] = PACKAGES,
 
     ``packages``: whose versions the second printed line names; ``quiet``: silence transformers'
     weight-loading reports (``quiet_transformers``).
+
+    Taught in: notebook 01, set-up cell.
     """
     require_int("seed", seed, minimum=0)
     packages = tuple(require_strings("packages", packages, min_length=1))

@@ -24,7 +24,10 @@ def _got(value: Any) -> str:
 
 
 def require_int(name: str, value: Any, minimum: int | None = None, maximum: int | None = None) -> int:
-    """An int (not a bool; NumPy's ints count) in [minimum, maximum]."""
+    """An int (not a bool; NumPy's ints count) in [minimum, maximum].
+
+    Not taught: course machinery, used by helpers.attention, helpers.attribution, helpers.augment and others.
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise TypeError(f"{name} must be an int, got {type(value).__name__} ({value!r})")
     if minimum is not None and value < minimum or maximum is not None and value > maximum:
@@ -37,7 +40,10 @@ def require_int(name: str, value: Any, minimum: int | None = None, maximum: int 
 
 def require_number(name: str, value: Any, minimum: float | None = None, maximum: float | None = None,
                    *, above: float | None = None, below: float | None = None) -> float:
-    """A real number (not a bool) with inclusive ``minimum``/``maximum`` and exclusive ``above``/``below``."""
+    """A real number (not a bool) with inclusive ``minimum``/``maximum`` and exclusive ``above``/``below``.
+
+    Not taught: course machinery, used by helpers.attention, helpers.augment, helpers.bert_inspect and others.
+    """
     if isinstance(value, bool) or not isinstance(value, numbers.Real) and not _is_scalar(value):
         raise TypeError(f"{name} must be a number, got {type(value).__name__} ({value!r})")
     number = float(value)
@@ -55,13 +61,17 @@ def _is_scalar(value: Any) -> bool:
 
 
 def require_bool(name: str, value: Any) -> bool:
+    """Not taught: course machinery, used by helpers.attention, helpers.bert_encoder, helpers.bertviz_offline and others."""
     if not isinstance(value, bool):
         raise TypeError(f"{name} must be True or False, got {type(value).__name__} ({value!r})")
     return value
 
 
 def require_str(name: str, value: Any, *, choices: Sequence[str] | None = None, empty: bool = False) -> str:
-    """A string; non-empty unless ``empty``; one of ``choices`` when given."""
+    """A string; non-empty unless ``empty``; one of ``choices`` when given.
+
+    Not taught: course machinery, used by helpers.bert_inspect, helpers.bertviz_offline, helpers.bias_probe and others.
+    """
     if not isinstance(value, str):
         raise TypeError(f"{name} must be a string, got {type(value).__name__} ({_got(value)})")
     if choices is not None and value not in choices:
@@ -73,7 +83,10 @@ def require_str(name: str, value: Any, *, choices: Sequence[str] | None = None, 
 
 def require_strings(name: str, value: Any, *, min_length: int = 0) -> list[str]:
     """A list, tuple (or a dataset column, any sized iterable but a string) of strings with at least
-    ``min_length`` items; returned as a list."""
+    ``min_length`` items; returned as a list.
+
+    Not taught: course machinery, used by helpers.bert_inspect, helpers.bertviz_offline, helpers.bias_probe and others.
+    """
     if not _is_collection(value):
         hint = " (wrap a single text in a list)" if isinstance(value, str) else ""
         raise TypeError(f"{name} must be a list of strings{hint}, got {type(value).__name__}")
@@ -95,7 +108,10 @@ def _is_collection(value: Any) -> bool:
 
 
 def require_sequence(name: str, value: Any, *, min_length: int = 0) -> Sequence:
-    """A list or other sized collection (not a string or a dict) of at least ``min_length`` items."""
+    """A list or other sized collection (not a string or a dict) of at least ``min_length`` items.
+
+    Not taught: course machinery, used by helpers.attribution, helpers.bert_inspect, helpers.calibration and others.
+    """
     if not _is_collection(value):
         raise TypeError(f"{name} must be a list or another sequence, got {type(value).__name__}")
     if len(value) < min_length:
@@ -104,7 +120,10 @@ def require_sequence(name: str, value: Any, *, min_length: int = 0) -> Sequence:
 
 
 def require_split_indices(name: str, value: Any, size: int) -> dict[str, Sequence[int]]:
-    """A dict of split name -> row indices, each index in 0 .. size - 1 (e.g. ``{"train": [0, 2]}``)."""
+    """A dict of split name -> row indices, each index in 0 .. size - 1 (e.g. ``{"train": [0, 2]}``).
+
+    Not taught: course machinery, used by helpers.data.splits.
+    """
     if not isinstance(value, dict):
         raise TypeError(f"{name} must be a dict of split name -> indices, got {type(value).__name__}")
     for split, indices in value.items():
@@ -115,6 +134,7 @@ def require_split_indices(name: str, value: Any, size: int) -> dict[str, Sequenc
 
 
 def require_path(name: str, value: Any) -> Path:
+    """Not taught: course machinery, used by helpers.checkpoints, helpers.course.assets, helpers.data.classification and others."""
     if not isinstance(value, (str, os.PathLike)) or isinstance(value, str) and not value:
         raise TypeError(f"{name} must be a folder or file path (str or pathlib.Path), got "
                         f"{type(value).__name__} ({value!r})")
@@ -122,12 +142,14 @@ def require_path(name: str, value: Any) -> Path:
 
 
 def require_callable(name: str, value: Any) -> Any:
+    """Not taught: course machinery, used by helpers.bert_inspect, helpers.calibration, helpers.classification and others."""
     if not callable(value):
         raise TypeError(f"{name} must be callable (a function), got {type(value).__name__} ({_got(value)})")
     return value
 
 
 def require_module(name: str, value: Any) -> Any:
+    """Not taught: course machinery, used by helpers.bert_encoder, helpers.checkpoints, helpers.classification and others."""
     from torch import nn
 
     if not isinstance(value, nn.Module):
@@ -136,7 +158,10 @@ def require_module(name: str, value: Any) -> Any:
 
 
 def require_model(name: str, value: Any) -> Any:
-    """A transformers model: a torch module with a ``.config``."""
+    """A transformers model: a torch module with a ``.config``.
+
+    Not taught: course machinery, used by helpers.bert_inspect, helpers.data.summarization, helpers.seq2seq.
+    """
     from torch import nn
 
     if not isinstance(value, nn.Module) or not hasattr(value, "config"):
@@ -146,7 +171,10 @@ def require_model(name: str, value: Any) -> Any:
 
 
 def require_tokenizer(name: str, value: Any) -> Any:
-    """A transformers tokenizer: callable, with ``batch_decode``."""
+    """A transformers tokenizer: callable, with ``batch_decode``.
+
+    Not taught: course machinery.
+    """
     if not callable(value) or not hasattr(value, "batch_decode"):
         raise TypeError(f"{name} must be a transformers tokenizer (AutoTokenizer.from_pretrained(...)), "
                         f"got {type(value).__name__}")
@@ -154,7 +182,10 @@ def require_tokenizer(name: str, value: Any) -> Any:
 
 
 def require_dataset(name: str, value: Any) -> Any:
-    """Something with a length that can be indexed: a datasets.Dataset, a list of examples."""
+    """Something with a length that can be indexed: a datasets.Dataset, a list of examples.
+
+    Not taught: course machinery, used by helpers.bert_inspect, helpers.classification, helpers.data.classification and others.
+    """
     if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__") or not hasattr(value, "__getitem__"):
         raise TypeError(f"{name} must be a dataset (datasets.Dataset or a list of examples), "
                         f"got {type(value).__name__}")
@@ -164,7 +195,10 @@ def require_dataset(name: str, value: Any) -> Any:
 def require_tensor(name: str, value: Any, ndim: int | tuple[int, ...] | None = None, shape: str = "",
                    *, dtype: str | None = None) -> Any:
     """A torch.Tensor with ``ndim`` dimensions (``shape`` describes them, e.g. "(B, T)");
-    ``dtype`` 'bool', 'int' or 'float' restricts its kind."""
+    ``dtype`` 'bool', 'int' or 'float' restricts its kind.
+
+    Not taught: course machinery, used by helpers.attention, helpers.attribution, helpers.bert_inspect and others.
+    """
     import torch
 
     described = f" of shape {shape}" if shape else ""
@@ -183,7 +217,10 @@ def require_tensor(name: str, value: Any, ndim: int | tuple[int, ...] | None = N
 
 def require_instance(name: str, value: Any, kind: type | tuple[type, ...], expected: str) -> Any:
     """An instance of ``kind``; ``expected`` says what to pass, e.g. "a TrainConfig(...)" or
-    "the Precision that pick_precision(device) returns"."""
+    "the Precision that pick_precision(device) returns".
+
+    Not taught: course machinery, used by helpers.device, helpers.pretraining, helpers.qa and others.
+    """
     if not isinstance(value, kind):
         raise TypeError(f"{name} must be {expected}, got {type(value).__name__}")
     return value

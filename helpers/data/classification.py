@@ -64,13 +64,19 @@ class ClassificationDataError(TutorialError, ValueError):
 
 
 def strip_html(markup: str) -> str:
-    """Crude HTML to text: drop scripts/styles and tags, unescape entities."""
+    """Crude HTML to text: drop scripts/styles and tags, unescape entities.
+
+    Not taught: a building block of this module's taught helpers.
+    """
     require_str("markup", markup, empty=True)
     return html.unescape(_TAG.sub(" ", _DROP_BLOCKS.sub(" ", markup)))
 
 
 def normalize_space(text: str) -> str:
-    """Collapse runs of spaces and blank lines; strip both ends."""
+    """Collapse runs of spaces and blank lines; strip both ends.
+
+    Not taught: a building block of this module's taught helpers.
+    """
     require_str("text", text, empty=True)
     lines = (_SPACES.sub(" ", line).strip() for line in text.split("\n"))
     return _BLANK_LINES.sub("\n", "\n".join(lines)).strip()
@@ -89,7 +95,10 @@ def _part_text(part: email.message.Message) -> str:
 
 
 def email_text(raw: str) -> str:
-    """Subject and body text of one raw email, headers dropped: 'subject\\nbody'."""
+    """Subject and body text of one raw email, headers dropped: 'subject\\nbody'.
+
+    Not taught: a building block of this module's taught helpers.
+    """
     if not isinstance(raw, str):
         raise TypeError(f"raw must be the email as a str, got {type(raw).__name__}")
     message = email.message_from_string(raw, policy=email.policy.compat32)
@@ -101,7 +110,10 @@ def email_text(raw: str) -> str:
 
 
 def read_spam_assassin(folder: str | Path) -> tuple[list[str], list[int]]:
-    """(texts, labels) of every email under the prepared folder, in a fixed order."""
+    """(texts, labels) of every email under the prepared folder, in a fixed order.
+
+    Not taught: a building block of this module's taught helpers.
+    """
     folder = require_path("folder", folder)
     texts: list[str] = []
     labels: list[int] = []
@@ -125,7 +137,10 @@ def _require_texts_labels(texts: list[str], labels: list[int]) -> None:
 
 
 def deduplicate(texts: list[str], labels: list[int]) -> tuple[list[str], list[int]]:
-    """Keep the first of each exact duplicate text (and drop empty texts)."""
+    """Keep the first of each exact duplicate text (and drop empty texts).
+
+    Not taught: a building block of this module's taught helpers.
+    """
     _require_texts_labels(texts, labels)
     seen: set[str] = set()
     kept_texts, kept_labels = [], []
@@ -166,7 +181,10 @@ def _quietly(action):
 
 
 def load_spam_assassin(folder: str | Path, cache: bool = True):
-    """The emails as a deduplicated, stratified DatasetDict (parsed once, then cached)."""
+    """The emails as a deduplicated, stratified DatasetDict (parsed once, then cached).
+
+    Not taught: a building block of this module's taught helpers.
+    """
     from datasets import load_from_disk
 
     folder = require_path("folder", folder)
@@ -200,7 +218,10 @@ def _first_occurrences(texts: list[str]) -> list[int]:
 
 def load_sst2(identifier: str, validation: float = SST2_VALIDATION_FRACTION, seed: int = SPLIT_SEED):
     """SST-2 from the hub in the course schema: train phrases to train on; the official validation
-    sentences (whole sentences of other reviews) cut into validation and test, sharing no review."""
+    sentences (whole sentences of other reviews) cut into validation and test, sharing no review.
+
+    Not taught: a building block of this module's taught helpers.
+    """
     from datasets import DatasetDict, load_dataset
 
     require_str("identifier", identifier)
@@ -221,7 +242,10 @@ def load_sst2(identifier: str, validation: float = SST2_VALIDATION_FRACTION, see
 
 
 def load_classification(identifier: str):
-    """The course's classification DatasetDict: a spam-assassin folder, else a hub dataset id."""
+    """The course's classification DatasetDict: a spam-assassin folder, else a hub dataset id.
+
+    Taught in: notebook 05, section 1.
+    """
     require_str("identifier", identifier, empty=True)
     if not identifier:
         raise ValueError(f"identifier must be a folder or a hub dataset id, got {identifier!r}")
@@ -233,7 +257,10 @@ def load_classification(identifier: str):
 
 def text_noun(identifier: str) -> str:
     """What the examples of ``load_classification(identifier)`` are, in the plural, for prints and titles:
-    'emails' (a spam-assassin folder), 'sentences' (SST-2 from the hub), else 'texts'."""
+    'emails' (a spam-assassin folder), 'sentences' (SST-2 from the hub), else 'texts'.
+
+    Taught in: notebook 05, section 1.
+    """
     require_str("identifier", identifier)
     if Path(identifier).is_dir():
         return "emails"
@@ -241,7 +268,10 @@ def text_noun(identifier: str) -> str:
 
 
 def subsample(dataset, n: int, seed: int = 0):
-    """A fixed, stratified subset of ``n`` examples (0 or n >= len: the whole dataset)."""
+    """A fixed, stratified subset of ``n`` examples (0 or n >= len: the whole dataset).
+
+    Taught in: notebook 05, section 1.
+    """
     require_dataset("dataset", dataset)
     if not isinstance(n, int) or isinstance(n, bool) or n < 0:
         raise ValueError(f"n must be a non-negative int, got {n!r}")
@@ -252,7 +282,10 @@ def subsample(dataset, n: int, seed: int = 0):
 
 
 def split_sizes(data) -> dict[str, dict[str, int]]:
-    """Examples per split and label name, e.g. {'train': {'ham': 3000, 'spam': 1200, 'all': 4200}}."""
+    """Examples per split and label name, e.g. {'train': {'ham': 3000, 'spam': 1200, 'all': 4200}}.
+
+    Taught in: notebook 05, section 1.
+    """
     if not hasattr(data, "items"):
         raise TypeError(f"data must be a DatasetDict (split name -> Dataset), got {type(data).__name__}")
     sizes = {}
@@ -266,7 +299,10 @@ def split_sizes(data) -> dict[str, dict[str, int]]:
 
 
 def tokenize(data, tokenizer, max_length: int):
-    """Tokenize the ``text`` column (truncated to ``max_length``, not padded: pad per batch)."""
+    """Tokenize the ``text`` column (truncated to ``max_length``, not padded: pad per batch).
+
+    Taught in: notebook 05, section 1.
+    """
     if not isinstance(max_length, int) or max_length < 2:
         raise ValueError(f"max_length must be an int of at least 2, got {max_length!r}")
     require_callable("tokenizer", tokenizer)

@@ -31,6 +31,7 @@ BPE_SPECIALS = ("<|endoftext|>",)
 
 @dataclass(frozen=True)
 class Document:
+    """Taught in: notebook 04, section 2."""
     name: str  # the Brown file name, e.g. "ca01" (genre letter "a", number 01)
     text: str  # the sentences, untagged, joined by single spaces
 
@@ -61,7 +62,10 @@ def _detokenize(words: Sequence[str]) -> str:
 
 
 def read_brown_file(path: Path) -> Document:
-    """One Brown file as a Document: one sentence per non-empty line, tags removed."""
+    """One Brown file as a Document: one sentence per non-empty line, tags removed.
+
+    Taught in: notebook 03, section 2.
+    """
     path = require_path("path", path)
     if not path.is_file():
         raise FileNotFoundError(f"path must be an existing Brown file, got {str(path)!r}")
@@ -70,7 +74,10 @@ def read_brown_file(path: Path) -> Document:
 
 
 def brown_documents(folder: Path | str | None = None) -> list[Document]:
-    """All 500 Brown documents in file-name order (genre a to r)."""
+    """All 500 Brown documents in file-name order (genre a to r).
+
+    Taught in: notebook 04, section 2.
+    """
     if folder is None:
         from ..course import assets
 
@@ -91,7 +98,10 @@ def _is_held_out(name: str, held_out_fraction: float) -> bool:
 def split_documents(documents: Iterable[Document], held_out_fraction: float = 0.1
                     ) -> tuple[list[Document], list[Document]]:
     """(train, held_out): whole documents, chosen by a stable coin flip per document name (SHA-256 of
-    the name, so independent of order and of Python's hash seed), order kept."""
+    the name, so independent of order and of Python's hash seed), order kept.
+
+    Taught in: notebook 04, section 2.
+    """
     if isinstance(documents, (str, bytes, Document)) or not hasattr(documents, "__iter__"):
         raise TypeError(f"documents must be a list of corpus.Document, got {type(documents).__name__}")
     documents = list(documents)
@@ -108,6 +118,8 @@ def train_wordpiece(texts: Iterable[str], vocab_size: int):
     """A BERT-style uncased WordPiece tokenizer trained on ``texts``, as a transformers tokenizer.
 
     Adds ``[CLS] ... [SEP]`` around each text, like bert-base-uncased.
+
+    Taught in: notebook 04, section 2.
     """
     from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
     from transformers import PreTrainedTokenizerFast
@@ -133,7 +145,10 @@ def train_wordpiece(texts: Iterable[str], vocab_size: int):
 
 
 def train_byte_bpe(texts: Iterable[str], vocab_size: int):
-    """A GPT-2-style byte-level BPE tokenizer (cased, no unknown tokens) trained on ``texts``."""
+    """A GPT-2-style byte-level BPE tokenizer (cased, no unknown tokens) trained on ``texts``.
+
+    Taught in: notebook 04, section 2.
+    """
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
 
@@ -161,6 +176,8 @@ def pack_blocks(token_ids: Sequence[Sequence[int]], block_length: int, separator
     ``separator`` goes between documents (GPT-2's ``<|endoftext|>``); ``prefix`` and
     ``suffix`` frame each block (BERT's ``[CLS] ... [SEP]``). The remainder that does not
     fill a block is dropped. Returns (N, block_length) int64.
+
+    Taught in: notebook 04, section 2.
     """
     framing = (prefix is not None) + (suffix is not None)
     require_int("block_length", block_length, minimum=framing + 1)  # room for one token between the framing

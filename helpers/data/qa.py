@@ -206,6 +206,8 @@ def questions_from_sentence(sentence: str) -> list[dict[str, object]]:
 
     A question is kept only when it has at least five words, does not contain its own answer
     and has no unbalanced quotation mark (a quote cut by the sentence splitter).
+
+    Not taught: a building block of this module's taught helpers.
     """
     if not isinstance(sentence, str):
         raise TypeError(f"sentence must be a str, got {type(sentence).__name__}")
@@ -238,7 +240,10 @@ def _read_articles(folder) -> list[str]:
 
 
 def passages(article: str, max_words: int = PASSAGE_WORDS) -> list[tuple[str, list[tuple[int, str]]]]:
-    """An article cut into passages of whole sentences: (passage, [(sentence start, sentence), ...])."""
+    """An article cut into passages of whole sentences: (passage, [(sentence start, sentence), ...]).
+
+    Not taught: a building block of this module's taught helpers.
+    """
     if not isinstance(article, str):
         raise TypeError(f"article must be a str, got {type(article).__name__}")
     if not isinstance(max_words, int) or max_words < 10:
@@ -287,7 +292,10 @@ def _build_examples(articles: list[str]) -> dict[str, list[dict[str, object]]]:
 
 
 def squad_features():
-    """The features of SQuAD v1.1 on the hub (``rajpurkar/squad``)."""
+    """The features of SQuAD v1.1 on the hub (``rajpurkar/squad``).
+
+    Not taught: a building block of this module's taught helpers.
+    """
     from datasets import Features, Sequence, Value
 
     return Features({"id": Value("string"), "title": Value("string"), "context": Value("string"),
@@ -310,7 +318,10 @@ def load_news_qa():
 
 
 def question_kinds(split: str = "validation") -> list[str]:
-    """The template kind of each offline question of a split, in the dataset's order."""
+    """The template kind of each offline question of a split, in the dataset's order.
+
+    Not taught: a building block of this module's taught helpers.
+    """
     from ..course import assets
 
     if split not in ("train", "validation"):
@@ -319,7 +330,10 @@ def question_kinds(split: str = "validation") -> list[str]:
 
 
 def load_qa(identifier: str):
-    """SQuAD-schema data: the offline news set for ``OFFLINE_ID``, else ``load_dataset(identifier)``."""
+    """SQuAD-schema data: the offline news set for ``OFFLINE_ID``, else ``load_dataset(identifier)``.
+
+    Taught in: notebook 08, section 1.
+    """
     if not isinstance(identifier, str) or not identifier:
         raise TypeError(f"identifier must be a dataset name such as 'rajpurkar/squad', got {identifier!r}")
     if identifier == OFFLINE_ID:

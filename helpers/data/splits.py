@@ -60,6 +60,8 @@ def split_indices(n: int, validation: float | int, test: float | int, seed: int 
     gives validation its first examples, test the next ones and train the rest.
     Notebook 05, section 1 (the emails, in ``load_classification``); notebook 07, section 2
     (the Django pairs, in ``load_translation``).
+
+    Not taught: a building block of helpers.data.classification, helpers.data.translation.
     """
     require_int("n", n, minimum=0)
     _require_sizes(n, validation, test)
@@ -88,6 +90,8 @@ def split_of(identifier: str, percent: Mapping[str, int]) -> str:
     Stable whatever else changes: adding or removing other examples moves none.
     Notebook 08, section 1 (news articles, in ``load_qa``); notebook 09, section 1 (docstrings,
     in ``load_summarization``).
+
+    Not taught: a building block of helpers.data.qa, helpers.data.summarization.
     """
     require_str("identifier", identifier)
     if not isinstance(percent, Mapping):
@@ -107,7 +111,10 @@ def to_dataset_dict(columns: Mapping[str, Sequence[Any]], splits: dict[str, Sequ
     """A ``DatasetDict`` with one ``Dataset`` per split: the rows of ``columns`` (column name ->
     one value per example) at the split's indices, in that order; ``features`` (a ``datasets.Features``)
     fixes the column types, else ``datasets`` infers them. Notebooks 05 and 07, through the same
-    loaders as ``split_indices``; notebook 09's docstring summaries."""
+    loaders as ``split_indices``; notebook 09's docstring summaries.
+
+    Not taught: a building block of helpers.data.classification, helpers.data.summarization, helpers.data.translation.
+    """
     from datasets import Dataset, DatasetDict
 
     if not isinstance(columns, Mapping) or not columns:

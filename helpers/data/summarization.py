@@ -84,7 +84,10 @@ def _public_objects(module) -> Iterator[tuple[str, object]]:
 
 
 def split_docstring(docstring: str | None) -> tuple[str, str] | None:
-    """(summary, document) of a PEP 257 docstring, or None when it does not follow the rule."""
+    """(summary, document) of a PEP 257 docstring, or None when it does not follow the rule.
+
+    Taught in: notebook 09, section 1.
+    """
     if docstring is not None:
         require_str("docstring", docstring, empty=True)
     if not docstring:
@@ -108,7 +111,10 @@ def split_docstring(docstring: str | None) -> tuple[str, str] | None:
 
 def docstring_pairs(modules: Sequence[str] = STDLIB_MODULES) -> list[dict[str, str]]:
     """Every usable (id, document, summary) from the modules' docstrings, first occurrence of
-    each document only (inherited or aliased docstrings are dropped)."""
+    each document only (inherited or aliased docstrings are dropped).
+
+    Not taught: a building block of this module's taught helpers.
+    """
     require_strings("modules", modules)
     pairs, seen = [], set()
     with warnings.catch_warnings():
@@ -128,7 +134,10 @@ def docstring_pairs(modules: Sequence[str] = STDLIB_MODULES) -> list[dict[str, s
 
 
 def load_docstring_summaries(modules: Sequence[str] = STDLIB_MODULES):
-    """Docstring pairs as an XSum-like ``DatasetDict`` (train / validation / test)."""
+    """Docstring pairs as an XSum-like ``DatasetDict`` (train / validation / test).
+
+    Not taught: a building block of this module's taught helpers.
+    """
     pairs = docstring_pairs(modules)
     if not pairs:
         raise SummarizationDataError(f"modules must include docstrings that follow PEP 257's summary line, got "
@@ -141,7 +150,10 @@ def load_docstring_summaries(modules: Sequence[str] = STDLIB_MODULES):
 
 
 def load_summarization(identifier: str):
-    """``document``/``summary``/``id`` pairs: docstrings offline, a hub dataset otherwise."""
+    """``document``/``summary``/``id`` pairs: docstrings offline, a hub dataset otherwise.
+
+    Taught in: notebook 09, section 1.
+    """
     require_str("identifier", identifier)
     if identifier == OFFLINE_ID:
         return load_docstring_summaries()
@@ -154,7 +166,10 @@ def load_summarization(identifier: str):
 
 def data_name(identifier: str) -> str:
     """What a summarization dataset's summaries are, in words: 'docstring summaries' offline,
-    'CNN/DailyMail news highlights' for ``abisee/cnn_dailymail``, else '<name> summaries'."""
+    'CNN/DailyMail news highlights' for ``abisee/cnn_dailymail``, else '<name> summaries'.
+
+    Taught in: notebook 09, section 1.
+    """
     require_str("identifier", identifier)
     return DATA_NAMES.get(identifier, f"{identifier.rstrip('/').rsplit('/', 1)[-1]} summaries")
 
@@ -168,6 +183,8 @@ def cap_splits(data, caps: Mapping[str, int], shuffled: Sequence[str] = ("train"
     collected does not start with one), the others keep their first rows; a split no longer than its
     cap is kept as it is.
     Notebook 09, section 1.
+
+    Taught in: notebook 09, section 1.
     """
     from datasets import DatasetDict
 
@@ -202,13 +219,18 @@ def sentences(text: str) -> list[str]:
 
     Good enough for edited prose; abbreviations followed by a capital ("e.g. The") are
     split wrongly, and a text without end marks stays one sentence.
+
+    Taught in: notebook 09, section 3.
     """
     require_str("text", text, empty=True)
     return [part.strip() for part in _SENTENCE_END.split(text.strip()) if part.strip()]
 
 
 def lead(document: str, k: int = 1) -> str:
-    """The first k sentences of a document: the classic lead-k baseline."""
+    """The first k sentences of a document: the classic lead-k baseline.
+
+    Taught in: notebook 09, section 3.
+    """
     require_str("document", document, empty=True)
     require_int("k", k)
     if k < 1:
@@ -220,7 +242,10 @@ def lead(document: str, k: int = 1) -> str:
 def embed_sentences(model, tokenizer, texts: Sequence[str], batch_size: int = 64,
                     max_length: int = 128) -> torch.Tensor:
     """Mean-pooled sentence embeddings (N, D) (notebook 03's ``sentence_embeddings``), computed
-    in batches of similar length so that little time goes into padding; rows keep ``texts``' order."""
+    in batches of similar length so that little time goes into padding; rows keep ``texts``' order.
+
+    Taught in: notebook 09, section 3.
+    """
     from ..bert_inspect import sentence_embeddings
 
     require_model("model", model)
@@ -240,7 +265,10 @@ def embed_sentences(model, tokenizer, texts: Sequence[str], batch_size: int = 64
 
 
 def centroid_index(embeddings: torch.Tensor) -> int:
-    """The row closest (by cosine) to the mean of the rows: the most 'central' sentence."""
+    """The row closest (by cosine) to the mean of the rows: the most 'central' sentence.
+
+    Not taught: a building block of this module's taught helpers.
+    """
     require_tensor("embeddings", embeddings, shape="(N, D)")
     if embeddings.dim() != 2 or len(embeddings) == 0:
         raise SummarizationDataError(f"embeddings must have shape (N >= 1, D), got {tuple(embeddings.shape)}")
@@ -251,7 +279,10 @@ def centroid_index(embeddings: torch.Tensor) -> int:
 
 def centroid_summaries(documents: Sequence[str], embed: Callable[[list[str]], torch.Tensor]) -> list[str]:
     """For each document, its sentence closest to the document's centroid; all sentences are
-    embedded in one call of ``embed`` (a list of N strings -> (N, D))."""
+    embedded in one call of ``embed`` (a list of N strings -> (N, D)).
+
+    Taught in: notebook 09, section 3.
+    """
     require_strings("documents", documents)
     require_callable("embed", embed)
     split = [sentences(d) or [d] for d in documents]

@@ -48,7 +48,10 @@ class TranslationDataError(TutorialError, ValueError):
 
 
 def catalog_files(folder: str | Path, language: str) -> list[Path]:
-    """Every Django ``django.po`` catalog of one language, in a fixed (sorted) order."""
+    """Every Django ``django.po`` catalog of one language, in a fixed (sorted) order.
+
+    Not taught: a building block of this module's taught helpers.
+    """
     require_path("folder", folder)
     require_str("language", language)
     files = sorted(Path(folder).glob(f"**/locale/{language}/LC_MESSAGES/django.po"))
@@ -70,6 +73,8 @@ def replace_placeholders(source: str, target: str) -> tuple[str, str] | None:
 
     The same named placeholder gets the same letter on both sides (``%(name)s`` -> ``X``),
     whatever order the translation puts them in.
+
+    Not taught: a building block of this module's taught helpers.
     """
     require_str("source", source, empty=True)
     require_str("target", target, empty=True)
@@ -91,7 +96,10 @@ def replace_placeholders(source: str, target: str) -> tuple[str, str] | None:
 
 
 def rejection(entry) -> str | None:
-    """Why a ``polib`` entry is not a usable translation pair (None when it is)."""
+    """Why a ``polib`` entry is not a usable translation pair (None when it is).
+
+    Not taught: a building block of this module's taught helpers.
+    """
     if not all(hasattr(entry, name) for name in ("msgid", "msgstr", "obsolete", "flags", "msgid_plural")):
         raise TypeError(f"entry must be a polib entry (from polib.pofile(path)), got {type(entry).__name__}")
     if entry.obsolete:
@@ -113,7 +121,10 @@ def read_catalog_pairs(folder: str | Path, language: str,
                        placeholders: str = "drop") -> tuple[list[tuple[str, str]], Counter]:
     """(English, translation) pairs of one language, cleaned and deduplicated, and a count
     of the entries dropped for each reason. ``placeholders="drop"`` drops entries with
-    placeholders; ``"letters"`` keeps them with each placeholder replaced by a letter."""
+    placeholders; ``"letters"`` keeps them with each placeholder replaced by a letter.
+
+    Taught in: notebook 07, section 2.
+    """
     require_path("folder", folder)
     require_str("language", language)
     if placeholders not in ("drop", "letters"):
@@ -145,14 +156,20 @@ def read_catalog_pairs(folder: str | Path, language: str,
 def load_django_translation(folder: str | Path, target_language: str, placeholders: str = "drop",
                             validation: int = VALIDATION_SIZE, test: int = TEST_SIZE):
     """Django's catalogs of one language as a WMT-style ``DatasetDict`` (fixed, seeded splits of
-    ``validation`` and ``test`` pairs, the rest for training)."""
+    ``validation`` and ``test`` pairs, the rest for training).
+
+    Taught in: notebook 07, section 8.
+    """
     pairs, _ = read_catalog_pairs(folder, target_language, placeholders)
     translations = [{SOURCE_LANGUAGE: source, target_language: target} for source, target in pairs]
     return to_dataset_dict({"translation": translations}, split_indices(len(pairs), validation, test, seed=SPLIT_SEED))
 
 
 def load_hub_translation(identifier: str, target_language: str, validation: int = 2000, test: int = 2000):
-    """A hub pair with only a ``train`` split (e.g. opus_books en-xx), cut into three seeded splits."""
+    """A hub pair with only a ``train`` split (e.g. opus_books en-xx), cut into three seeded splits.
+
+    Not taught: a building block of this module's taught helpers.
+    """
     from datasets import DatasetDict, load_dataset
 
     require_str("identifier", identifier)
@@ -166,7 +183,10 @@ def load_hub_translation(identifier: str, target_language: str, validation: int 
 
 
 def load_translation(identifier: str, target_language: str):
-    """English -> ``target_language`` pairs as a WMT-style ``DatasetDict`` (see the module doc)."""
+    """English -> ``target_language`` pairs as a WMT-style ``DatasetDict`` (see the module doc).
+
+    Taught in: notebook 07, section 2.
+    """
     require_str("identifier", identifier)
     require_str("target_language", target_language)
     if Path(identifier).is_dir():
@@ -175,7 +195,10 @@ def load_translation(identifier: str, target_language: str):
 
 
 def pairs_of(split, target_language: str) -> tuple[list[str], list[str]]:
-    """(English sources, references) of one split of a WMT-style dataset."""
+    """(English sources, references) of one split of a WMT-style dataset.
+
+    Taught in: notebook 07, section 5.
+    """
     require_str("target_language", target_language)
     try:
         column = split["translation"]
@@ -196,6 +219,8 @@ def tokenizer_fidelity(tokenizer, texts: Sequence[str]) -> dict[str, float]:
       back, ignoring spaces and letter case (an uncased tokenizer cannot produce capitals);
     * ``exact``: the same without ignoring case;
     * ``tokens_per_text``: the mean number of tokens per text (longer = slower, harder).
+
+    Taught in: notebook 07, section 2.
     """
     require_callable("tokenizer", tokenizer)
     require_strings("texts", texts)

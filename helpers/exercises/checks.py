@@ -26,6 +26,7 @@ Checker = Callable[[Any], "str | None"]
 
 @dataclass(frozen=True)
 class Exercise:
+    """Not taught: course machinery, used by helpers.exercises.nb01, helpers.exercises.nb02, helpers.exercises.nb03 and others."""
     id: str  # "NN.k": notebook NN, exercise k
     title: str
     checker: Checker
@@ -56,6 +57,7 @@ class UnknownExercise(TutorialError, KeyError):
 
 @dataclass(frozen=True)
 class CheckResult:
+    """Not taught: course machinery."""
     exercise: str
     passed: bool
     message: str
@@ -73,7 +75,10 @@ REGISTRY: dict[str, Exercise] = {}
 
 
 def register(exercise: Exercise) -> Exercise:
-    """Add an exercise to the registry (once per id)."""
+    """Add an exercise to the registry (once per id).
+
+    Not taught: course machinery, used by helpers.exercises.nb01, helpers.exercises.nb02, helpers.exercises.nb03 and others.
+    """
     if not isinstance(exercise, Exercise):
         raise TypeError(f"exercise must be a checks.Exercise, got {type(exercise).__name__}")
     if exercise.id in REGISTRY and REGISTRY[exercise.id] is not exercise:
@@ -84,7 +89,10 @@ def register(exercise: Exercise) -> Exercise:
 
 
 def exercise(exercise_id: str) -> Exercise:
-    """The registered exercise with this id ("NN.k")."""
+    """The registered exercise with this id ("NN.k").
+
+    Not taught: course machinery.
+    """
     from .. import exercises  # noqa: F401  (importing registers every notebook's exercises)
 
     require_str("exercise_id", exercise_id)
@@ -95,7 +103,10 @@ def exercise(exercise_id: str) -> Exercise:
 
 
 def check(exercise_id: str, answer: Any) -> CheckResult:
-    """Run an exercise's checker on the learner's answer and say what, if anything, is wrong."""
+    """Run an exercise's checker on the learner's answer and say what, if anything, is wrong.
+
+    Taught in: notebook 01, section 8.
+    """
     spec = exercise(exercise_id)
     try:
         problem = spec.checker(answer)
@@ -111,7 +122,10 @@ def check(exercise_id: str, answer: Any) -> CheckResult:
 
 
 def solution(exercise_id: str) -> Callable[..., Any]:
-    """Show the solution's code (asked for on purpose) and return the function."""
+    """Show the solution's code (asked for on purpose) and return the function.
+
+    Taught in: notebook 01, section 8.
+    """
     spec = exercise(exercise_id)
     source = inspect.getsource(spec.solution)
     try:
@@ -124,7 +138,10 @@ def solution(exercise_id: str) -> Callable[..., Any]:
 
 
 def returned(value: Any, expected_type: type, what: str) -> str | None:
-    """A message when an answer is not of the expected type (None is named explicitly)."""
+    """A message when an answer is not of the expected type (None is named explicitly).
+
+    Not taught: course machinery, used by helpers.exercises.nb01, helpers.exercises.nb02, helpers.exercises.nb03 and others.
+    """
     if not isinstance(expected_type, type):
         raise TypeError(f"expected_type must be a type such as torch.Tensor, got {expected_type!r}")
     require_str("what", what)
