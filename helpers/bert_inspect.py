@@ -254,7 +254,10 @@ def _average_scores(found: Sequence[PatternScores]) -> PatternScores:
 
 @dataclass(frozen=True)
 class HeadPattern:
-    """Not taught: a building block of this module's taught helpers."""
+    """One attention head's score on one pattern (previous token, next token, ...) against uniform attention.
+
+    Not taught: a building block of this module's taught helpers.
+    """
     pattern: str
     layer: int
     head: int

@@ -52,7 +52,10 @@ def _confidences_and_correct(confidences: Any, correct: Any) -> tuple[np.ndarray
 
 @dataclass(frozen=True)
 class ReliabilityBins:
-    """Not taught: a building block of this module's taught helpers."""
+    """Predictions grouped by confidence: per bin its count, mean confidence and accuracy.
+
+    Not taught: a building block of this module's taught helpers.
+    """
     edges: np.ndarray            # (M + 1,) from 0 to 1
     counts: np.ndarray           # (M,) examples per bin
     mean_confidence: np.ndarray  # (M,) NaN for an empty bin
@@ -126,7 +129,10 @@ def plot_reliability(bins: ReliabilityBins, ax=None, title: str = "Reliability d
 
 @dataclass(frozen=True)
 class BootstrapResult:
-    """Not taught: a building block of this module's taught helpers."""
+    """A metric with its bootstrap percentile interval and the resampled values behind it.
+
+    Not taught: a building block of this module's taught helpers.
+    """
     estimate: float       # the metric on the data as given
     low: float            # lower end of the percentile interval
     high: float           # upper end

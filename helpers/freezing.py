@@ -38,7 +38,10 @@ BYTES_FP32 = 4
 
 @dataclass(frozen=True)
 class ParamReport:
-    """Not taught: a building block of this module's taught helpers."""
+    """How many of a model's parameters train, out of how many.
+
+    Not taught: a building block of this module's taught helpers.
+    """
     trainable: int
     total: int
 
@@ -73,7 +76,10 @@ def parameter_report(model: nn.Module) -> ParamReport:
 
 @dataclass(frozen=True)
 class BertParts:
-    """Not taught: a building block of this module's taught helpers."""
+    """A BERT-family classifier cut into its parts: embeddings, layers, base model and head.
+
+    Not taught: a building block of this module's taught helpers.
+    """
     embeddings: nn.Module
     layers: nn.ModuleList  # bottom (0) to top (L - 1)
     base: nn.Module        # embeddings + layers (+ BERT's pooler)

@@ -31,7 +31,10 @@ from .course.validation import (require_callable, require_instance, require_int,
 
 @dataclass(frozen=True)
 class ModelSize:
-    """Taught in: notebook 04, section 5."""
+    """The shape of a tiny pre-trained model: layers, width, heads and longest sequence.
+
+    Taught in: notebook 04, section 5.
+    """
     layers: int
     hidden: int
     heads: int
@@ -46,7 +49,10 @@ class ModelSize:
 
 @dataclass(frozen=True)
 class Batch:
-    """Taught in: notebook 04, section 6."""
+    """One training batch: the model's keyword arguments, and how many tokens it reads and scores.
+
+    Taught in: notebook 04, section 6.
+    """
     inputs: dict[str, Tensor]  # keyword arguments of the model: input_ids, labels
     tokens: int  # tokens the model reads
     targets: int  # positions the loss is computed on
@@ -54,7 +60,10 @@ class Batch:
 
 @dataclass
 class PretrainResult:
-    """Not taught: a building block of this module's taught helpers."""
+    """What a pre-training run measured: the loss at each step and the held-out loss over time.
+
+    Not taught: a building block of this module's taught helpers.
+    """
     steps: list[int] = field(default_factory=list)  # 1, 2, ... one per optimizer step
     losses: list[float] = field(default_factory=list)  # training loss of each step (nats)
     eval_steps: list[int] = field(default_factory=list)  # 0 = before training

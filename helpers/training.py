@@ -62,7 +62,10 @@ from .course.validation import (require_bool, require_callable, require_dataset,
 
 @dataclass(frozen=True)
 class TrainConfig:
-    """Taught in: notebook 05, section 5."""
+    """How helpers.training.train trains: epochs, learning rate, batch sizes, warm-up, clipping, checkpoints.
+
+    Taught in: notebook 05, section 5.
+    """
     epochs: int = 1
     learning_rate: float = 5e-5
     batch_size: int = 16
@@ -99,7 +102,10 @@ class TrainConfig:
 
 @dataclass
 class History:
-    """Taught in: notebook 06, section 3."""
+    """What a training run recorded: the loss, learning rate and time of each step, and each epoch's evaluation.
+
+    Taught in: notebook 06, section 3.
+    """
     losses: list[float] = field(default_factory=list)          # training loss per optimizer step
     learning_rates: list[float] = field(default_factory=list)  # first group's lr per optimizer step
     step_seconds: list[float] = field(default_factory=list)    # wall time per optimizer step

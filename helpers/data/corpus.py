@@ -31,7 +31,10 @@ BPE_SPECIALS = ("<|endoftext|>",)
 
 @dataclass(frozen=True)
 class Document:
-    """Taught in: notebook 04, section 2."""
+    """One Brown-corpus document: its file name (genre letter and number) and its untagged text.
+
+    Taught in: notebook 04, section 2.
+    """
     name: str  # the Brown file name, e.g. "ca01" (genre letter "a", number 01)
     text: str  # the sentences, untagged, joined by single spaces
 

@@ -26,7 +26,10 @@ Checker = Callable[[Any], "str | None"]
 
 @dataclass(frozen=True)
 class Exercise:
-    """Not taught: course machinery, used by helpers.exercises.nb01, helpers.exercises.nb02, helpers.exercises.nb03 and others."""
+    """One exercise of a notebook: its id, checker, hint, solution and the wrong answers its checker rejects.
+
+    Not taught: course machinery, used by helpers.exercises.nb01 and others.
+    """
     id: str  # "NN.k": notebook NN, exercise k
     title: str
     checker: Checker
@@ -57,7 +60,10 @@ class UnknownExercise(TutorialError, KeyError):
 
 @dataclass(frozen=True)
 class CheckResult:
-    """Not taught: course machinery."""
+    """The verdict of a check: which exercise, whether it passed, and the message the learner reads.
+
+    Not taught: course machinery.
+    """
     exercise: str
     passed: bool
     message: str
@@ -77,7 +83,7 @@ REGISTRY: dict[str, Exercise] = {}
 def register(exercise: Exercise) -> Exercise:
     """Add an exercise to the registry (once per id).
 
-    Not taught: course machinery, used by helpers.exercises.nb01, helpers.exercises.nb02, helpers.exercises.nb03 and others.
+    Not taught: course machinery, used by helpers.exercises.nb01 and others.
     """
     if not isinstance(exercise, Exercise):
         raise TypeError(f"exercise must be a checks.Exercise, got {type(exercise).__name__}")
@@ -140,7 +146,7 @@ def solution(exercise_id: str) -> Callable[..., Any]:
 def returned(value: Any, expected_type: type, what: str) -> str | None:
     """A message when an answer is not of the expected type (None is named explicitly).
 
-    Not taught: course machinery, used by helpers.exercises.nb01, helpers.exercises.nb02, helpers.exercises.nb03 and others.
+    Not taught: course machinery, used by helpers.exercises.nb01 and others.
     """
     if not isinstance(expected_type, type):
         raise TypeError(f"expected_type must be a type such as torch.Tensor, got {expected_type!r}")
