@@ -268,3 +268,79 @@ checks.register(checks.Exercise(
     solution=split_heads,
     wrong_answers=(_view_without_transpose, _heads_last, _interleaved_features),
 ))
+
+
+# --- 01.4 the right attention map of the partner task -------------------------------------
+
+def partner_positions(colours: Tensor) -> Tensor:
+    """colours (B, T), each colour twice per sequence -> (B, T): the position of each token's partner."""
+    same = colours[:, :, None] == colours[:, None, :]  # (B, T, T): True where two tokens share a colour
+    same &= ~torch.eye(colours.shape[1], dtype=torch.bool)  # a token is not its own partner
+    return same.int().argmax(dim=-1)  # (B, T): the one True column of each row
+
+
+def _partner_cases() -> list[tuple[Tensor, Tensor]]:
+    from ..learned_head import partner_task  # the task of section 8, from its own generators
+
+    cases = []
+    for index, (sequences, pairs) in enumerate(((3, 6), (2, 3), (4, 8))):
+        task = partner_task(sequences, num_pairs=pairs, num_colours=2 * pairs + 1, seed=40 + index)
+        cases.append((task.colours, task.partner))
+    return cases
+
+
+def _diagnose_partners(got: Tensor, colours: Tensor, want: Tensor) -> str | None:
+    if tuple(got.shape) != tuple(colours.shape):
+        return f"for colours of shape {tuple(colours.shape)} the result has shape {tuple(got.shape)}, " \
+               f"expected (B, T) = {tuple(colours.shape)}: one key position per query."
+    if got.dtype == torch.bool or got.is_floating_point():
+        return f"the result has dtype {got.dtype}; it should hold integer positions (an index per query), " \
+               f"not a mask or weights."
+    if torch.equal(got, want):
+        return None
+    length = colours.shape[1]
+    if torch.equal(got, colours):
+        return "the result holds the colours themselves; each query needs the POSITION of its partner."
+    if got.min() < 0 or got.max() >= length:
+        return f"some results are not positions between 0 and {length - 1}."
+    if (got == torch.arange(length)).any():
+        return "some tokens point at themselves: a token has the same colour as itself, so exclude the " \
+               "diagonal (the other token of the colour is the partner)."
+    if not torch.equal(colours.gather(1, got), colours):
+        return "some positions point at a token of another colour."
+    return "the positions have the right colours but are not the partners."
+
+
+def check_partner_positions(fn: Callable[[Tensor], Tensor]) -> str | None:
+    for colours, want in _partner_cases():
+        got = fn(colours.clone())
+        problem = checks.returned(got, Tensor, "partner_positions") or _diagnose_partners(got, colours, want)
+        if problem:
+            return problem
+    return None
+
+
+def _first_same_colour(colours: Tensor) -> Tensor:
+    return (colours[:, :, None] == colours[:, None, :]).int().argmax(dim=-1)  # may find itself
+
+
+def _same_colour_mask(colours: Tensor) -> Tensor:
+    return (colours[:, :, None] == colours[:, None, :]) & ~torch.eye(colours.shape[1], dtype=torch.bool)
+
+
+def _colours_back(colours: Tensor) -> Tensor:
+    return colours.clone()
+
+
+def _float_positions(colours: Tensor) -> Tensor:
+    return partner_positions(colours).float()
+
+
+checks.register(checks.Exercise(
+    id="01.4", title="the right attention map of the partner task: each token's partner position",
+    checker=check_partner_positions,
+    hint="compare every colour with every other one by broadcasting, (B, T, 1) == (B, 1, T); remove the "
+         "diagonal; then each row has one True: its index is the partner (argmax of the row as integers).",
+    solution=partner_positions,
+    wrong_answers=(_first_same_colour, _same_colour_mask, _colours_back, _float_positions),
+))
