@@ -204,3 +204,66 @@ checks.register(checks.Exercise(
     solution=attention_parameters_solution,
     wrong_answers=(_attention_no_bias, _attention_three_projections, _attention_per_head),
 ))
+
+
+# --- 02.4: residual + LayerNorm in GPT-2's (pre-LN) order ----------------------------
+
+def pre_ln_block_solution(x: Tensor, sublayer: Callable[[Tensor], Tensor], norm: nn.Module) -> Tensor:
+    return x + sublayer(norm(x))  # the sublayer reads a normalised copy; the raw x is added back
+
+
+def check_pre_ln_block(answer: Callable[[Tensor, Callable, nn.Module], Tensor]) -> str | None:
+    x, sublayer, norm = _block_case()
+    before = x.clone()
+    with torch.no_grad():
+        out = answer(x, sublayer, norm)
+        problem = checks.returned(out, Tensor, "your function")
+        if problem:
+            return problem
+        if not torch.equal(x, before):
+            return "your function changed x in place; build a new tensor instead (x + ..., not x += ...)."
+        if out.shape != x.shape:
+            return f"the output has shape {tuple(out.shape)} but x has {tuple(x.shape)}; the block keeps the shape."
+        if torch.allclose(out, pre_ln_block_solution(x, sublayer, norm), atol=1e-5):
+            return None
+        mistakes = {
+            "this is the post-LN order (add, then normalise the sum); pre-LN normalises the sublayer's input.":
+                norm(x + sublayer(x)),
+            "the residual is missing: the raw x must be added to the sublayer's output.": sublayer(norm(x)),
+            "the residual adds the normalised x; pre-LN adds the raw x, so the stream itself is never normalised.":
+                norm(x) + sublayer(norm(x)),
+            "the sublayer reads the raw x; in pre-LN it reads LayerNorm(x).": x + sublayer(x),
+            "the sublayer's output is normalised; in pre-LN the LayerNorm sits before the sublayer.":
+                x + norm(sublayer(x)),
+        }
+    for message, wrong in mistakes.items():
+        if torch.allclose(out, wrong, atol=1e-5):
+            return message
+    return "the output differs from the pre-LN block's: check what the sublayer reads and what is added."
+
+
+def _pre_post_ln(x: Tensor, sublayer: Callable, norm: nn.Module) -> Tensor:
+    return norm(x + sublayer(x))
+
+
+def _pre_no_residual(x: Tensor, sublayer: Callable, norm: nn.Module) -> Tensor:
+    return sublayer(norm(x))
+
+
+def _pre_normalised_residual(x: Tensor, sublayer: Callable, norm: nn.Module) -> Tensor:
+    return norm(x) + sublayer(norm(x))
+
+
+def _pre_norm_after_sublayer(x: Tensor, sublayer: Callable, norm: nn.Module) -> Tensor:
+    return x + norm(sublayer(x))
+
+
+checks.register(checks.Exercise(
+    id="02.4", title="residual + LayerNorm in GPT-2's pre-LN order",
+    checker=check_pre_ln_block,
+    hint="in pre-LN the LayerNorm guards the sublayer's input, and the residual stream x itself is added back "
+         "untouched; compare with norm_and_add in section 10.",
+    solution=pre_ln_block_solution,
+    wrong_answers=(_pre_post_ln, _pre_no_residual, _pre_normalised_residual, _pre_norm_after_sublayer,
+                   _block_no_norm),
+))
