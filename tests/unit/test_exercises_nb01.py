@@ -116,3 +116,31 @@ def test_messages_never_contain_the_solution_code():
             problem = spec.checker(mistake)
             assert problem and problem.endswith("."), (exercise_id, mistake.__name__, problem)
             assert "return " not in problem and "def " not in problem
+
+
+# --- 01.4 the partner positions -----------------------------------------------------------
+
+@pytest.mark.parametrize("mistake,words", [
+    (nb01._first_same_colour, ["themselves", "diagonal"]),
+    (nb01._same_colour_mask, ["shape"]),
+    (nb01._colours_back, ["colours themselves"]),
+    (nb01._float_positions, ["integer"]),
+])
+def test_partner_positions_mistakes_are_named(mistake, words):
+    text = message("01.4", mistake)
+    assert all(word in text for word in words), text
+
+
+def test_partner_positions_accepts_a_loop_and_rejects_a_wrong_colour():
+    def with_loops(colours):
+        out = torch.empty_like(colours)
+        for b, row in enumerate(colours.tolist()):
+            for i, colour in enumerate(row):
+                out[b, i] = next(j for j, other in enumerate(row) if other == colour and j != i)
+        return out
+
+    def next_position(colours):
+        return (torch.arange(colours.shape[1]) + 1).remainder(colours.shape[1]).expand_as(colours).clone()
+
+    assert checks.check("01.4", with_loops).passed
+    assert "another colour" in message("01.4", next_position)
