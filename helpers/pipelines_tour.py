@@ -10,6 +10,7 @@ label a head that the loader had to create untrained. Notebook 03, section 1.
 from __future__ import annotations
 
 import contextlib
+import inspect
 from typing import Any, Iterator
 
 import torch
@@ -71,6 +72,8 @@ def answer_question(model: Any, tokenizer: Any, question: str, context: str, max
     inputs = tokenizer(question, context, truncation="only_second", max_length=max_length,
                        return_offsets_mapping=True, return_tensors="pt")
     offsets = inputs.pop("offset_mapping")[0].tolist()  # T x (start char, end char)
+    if "token_type_ids" not in inspect.signature(model.forward).parameters:  # DistilBERT has no segments
+        inputs.pop("token_type_ids", None)
     in_context = torch.tensor([s == 1 for s in inputs.sequence_ids(0)])  # (T,): tokens of the context
     outputs = model(**inputs.to(next(model.parameters()).device))
     start = outputs.start_logits[0].float().cpu().masked_fill(~in_context, -torch.inf).softmax(-1)  # (T,)

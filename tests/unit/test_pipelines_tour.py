@@ -81,3 +81,13 @@ def test_loading_reports_come_back_after_the_block():
     with loading_reports_silenced():
         assert logging.get_verbosity() == logging.ERROR
     assert logging.get_verbosity() == before
+
+
+def test_a_model_without_segment_inputs_is_fed_without_them(tokenizer):
+    from transformers import DistilBertConfig, DistilBertForQuestionAnswering
+
+    torch.manual_seed(0)
+    model = DistilBertForQuestionAnswering(DistilBertConfig(vocab_size=tokenizer.vocab_size, dim=16, n_layers=1,
+                                                            n_heads=2, hidden_dim=32))
+    got = answer_question(model, tokenizer, QUESTION, CONTEXT)
+    assert got["answer"] and got["answer"] == CONTEXT[got["start"]:got["end"]]
