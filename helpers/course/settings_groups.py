@@ -105,13 +105,16 @@ class Data(Group):
 
 @group
 class Inspection(Group):
-    """Notebooks 02-03: running the pretrained encoder on a few texts.
+    """Notebooks 02-03: running the pretrained encoder on a few texts; notebook 03's pipeline tour (hub ids).
 
     Not taught: course machinery, used by helpers.course.config.
     """
 
     TOPIC = "inspection"
     max_length: int = _doc("tokens per text when a few texts are embedded in one padded batch")
+    fill_mask_model: str = _doc("hub only: a checkpoint with its MLM head (notebook 03's fill-mask pipeline)")
+    classifier_model: str = _doc("hub only: a fine-tuned sentiment classifier (notebook 03's pipeline tour)")
+    qa_model: str = _doc("hub only: a fine-tuned extractive QA model (notebook 03's pipeline tour)")
 
 
 @group
@@ -274,9 +277,12 @@ OFFLINE_DATA = Data(classification="asset:spam-assassin", qa="lee-news-qa", tran
                     summarization="python-docstrings")
 
 # ---------------------------------------------------------------- sizes, per scale
+# notebook 03's pipeline tour, hub source only (offline, no checkpoint has these heads)
+_TOUR = {"classifier_model": "distilbert/distilbert-base-uncased-finetuned-sst-2-english",
+         "qa_model": "distilbert/distilbert-base-cased-distilled-squad"}
 SIZES: dict[str, dict[str, Group]] = {
     "tiny": {
-        "inspection": Inspection(max_length=128),
+        "inspection": Inspection(max_length=128, fill_mask_model="distilbert/distilbert-base-uncased", **_TOUR),
         "pretraining": Pretraining(layers=2, hidden=64, heads=4, context=64, batch_size=16, steps=900,
                                    vocab_size=2048, adapt_steps=15, mlm_probability=0.3),
         "classification": Classification(max_length=64, train_examples=320, eval_examples=600, test_examples=0,
@@ -295,7 +301,7 @@ SIZES: dict[str, dict[str, Group]] = {
                                overfit_examples=32, overfit_epochs=300, learning_rate=2e-4),
     },
     "full": {
-        "inspection": Inspection(max_length=256),
+        "inspection": Inspection(max_length=256, fill_mask_model="google-bert/bert-base-uncased", **_TOUR),
         "pretraining": Pretraining(layers=4, hidden=256, heads=4, context=128, batch_size=64, steps=4000,
                                    vocab_size=8192, adapt_steps=200, mlm_probability=0.15),
         "classification": Classification(max_length=128, train_examples=0, eval_examples=0, test_examples=0,

@@ -1,4 +1,4 @@
-"""Exercises of notebook 03 (inside BERT): a sentence pair by hand, a previous-token head, mean pooling."""
+"""Exercises of notebook 03 (inside BERT): a sentence pair by hand, a previous-token head, mean pooling, WordPiece's split."""
 from __future__ import annotations
 
 import functools
@@ -229,4 +229,124 @@ checks.register(checks.Exercise(
     hint="turn the mask into (B, T, 1) floats, multiply, sum over T, and divide by the mask's sum over T.",
     solution=mean_pool,
     wrong_answers=(_pool_with_padding, _pool_divide_by_length, _pool_unmasked_sum, _pool_over_features),
+))
+
+
+# --- 03.4: WordPiece's greedy longest-match split ------------------------------------------
+
+def wordpiece_split(word: str, vocab: Any, unk: str = "[UNK]") -> list[str]:
+    """Split one (normalized) word as WordPiece does: repeatedly take the longest piece of the vocabulary
+    that starts here ("##" marks a piece after the first); if none fits, the whole word is ``unk``."""
+    pieces, start = [], 0
+    while start < len(word):
+        for end in range(len(word), start, -1):  # the longest candidate first
+            piece = word[start:end] if start == 0 else "##" + word[start:end]
+            if piece in vocab:
+                pieces.append(piece)
+                start = end
+                break
+        else:  # no piece fits at this position: WordPiece gives up on the whole word
+            return [unk]
+    return pieces
+
+
+def _split_shortest_first(word: str, vocab: Any, unk: str = "[UNK]") -> list[str]:
+    pieces, start = [], 0
+    while start < len(word):
+        for end in range(start + 1, len(word) + 1):
+            piece = word[start:end] if start == 0 else "##" + word[start:end]
+            if piece in vocab:
+                pieces.append(piece)
+                start = end
+                break
+        else:
+            return [unk]
+    return pieces
+
+
+def _split_without_prefix(word: str, vocab: Any, unk: str = "[UNK]") -> list[str]:
+    pieces, start = [], 0
+    while start < len(word):
+        for end in range(len(word), start, -1):
+            if word[start:end] in vocab:
+                pieces.append(word[start:end])
+                start = end
+                break
+        else:
+            return [unk]
+    return pieces
+
+
+def _split_keeping_known_pieces(word: str, vocab: Any, unk: str = "[UNK]") -> list[str]:
+    pieces, start = [], 0
+    while start < len(word):
+        for end in range(len(word), start, -1):
+            piece = word[start:end] if start == 0 else "##" + word[start:end]
+            if piece in vocab:
+                pieces.append(piece)
+                start = end
+                break
+        else:  # one unknown character, and carry on
+            pieces.append(unk)
+            start += 1
+    return pieces
+
+
+def _split_fewest_pieces(word: str, vocab: Any, unk: str = "[UNK]") -> list[str]:
+    best: dict[int, list[str]] = {0: []}  # end position -> fewest pieces covering word[:end]
+    for end in range(1, len(word) + 1):
+        for start in range(end):
+            piece = word[start:end] if start == 0 else "##" + word[start:end]
+            if start in best and piece in vocab and (end not in best or len(best[start]) + 1 < len(best[end])):
+                best[end] = best[start] + [piece]
+    return best.get(len(word), [unk])
+
+
+# a toy vocabulary on which each wrong strategy gives a different answer than the greedy longest match
+TOY_VOCAB = frozenset({"a", "ab", "abc", "##b", "##c", "##d", "##e", "##cde", "x", "##y", "xy"})
+TOY_CASES = (
+    ("abcde", ["abc", "##d", "##e"]),   # greedy; the fewest pieces would be ["ab", "##cde"]
+    ("ab", ["ab"]),
+    ("abcd", ["abc", "##d"]),
+    ("xyz", ["[UNK]"]),                  # no piece fits at "z": the whole word is unknown
+    ("cab", ["[UNK]"]),                  # nothing starts with "c" (only "##c" continues a word)
+)
+REAL_WORDS = ("unbelievably", "tokenization", "hyperparameter", "transformers", "snow☃man", "bank", "gpus")
+
+
+def check_wordpiece_split(answer: Callable[..., Any]) -> str | None:
+    for word, want in TOY_CASES:
+        got = answer(word, TOY_VOCAB)
+        problem = checks.returned(got, list, "my_wordpiece_split")
+        if problem:
+            return problem
+        if got == want:
+            continue
+        if got == _split_fewest_pieces(word, TOY_VOCAB):
+            return (f"for {word!r} you return {got}, the split with the fewest pieces; WordPiece is greedy: "
+                    f"it takes the longest piece at the current position and never looks back ({want}).")
+        if got == _split_shortest_first(word, TOY_VOCAB):
+            return f"for {word!r} you return {got}: try the LONGEST piece first, then shorter ones ({want})."
+        if "[UNK]" in got and len(got) > 1:
+            return (f"for {word!r} you return {got}: when no piece fits at some position, the WHOLE word "
+                    "becomes ['[UNK]'], known pieces included.")
+        if got == _split_without_prefix(word, TOY_VOCAB):
+            return f"for {word!r} you return {got}: a piece after the first is looked up with '##' in front."
+        return f"for {word!r} with the vocabulary {sorted(TOY_VOCAB)} expect {want}, got {got}."
+    tokenizer = _tokenizer()
+    vocab = tokenizer.get_vocab()
+    for word in REAL_WORDS:
+        got, want = answer(word, vocab), tokenizer.tokenize(word)
+        if got != want:
+            return f"with the encoder's vocabulary, {word!r} should give {want} (the tokenizer's split), got {got}."
+    return None
+
+
+checks.register(checks.Exercise(
+    id="03.4", title="WordPiece's greedy longest-match split matches the tokenizer",
+    checker=check_wordpiece_split,
+    hint="keep a position; from it, try word[start:end] for end from len(word) down to start + 1, with '##' "
+         "in front unless start == 0; take the first piece found in vocab and move on; if none fits, return [unk].",
+    solution=wordpiece_split,
+    wrong_answers=(_split_shortest_first, _split_without_prefix, _split_keeping_known_pieces, _split_fewest_pieces),
 ))
