@@ -86,10 +86,10 @@ def _check_answers(examples: dict[str, list]) -> None:
     """Each example's answers in the datasets SQuAD schema, or one sentence naming the row."""
     for row, answers in enumerate(examples["answers"]):
         if not hasattr(answers, "keys") or any(key not in answers for key in ("text", "answer_start")) \
-                or isinstance(answers["text"], str) or not answers["text"]:
+                or isinstance(answers["text"], str):
             kind = "a list" if isinstance(answers, (list, tuple)) else repr(answers)[:80]
             raise ValueError(f"examples['answers'] must hold dicts of lists, {{'text': [...], 'answer_start': "
-                             f"[...]}} with at least one answer (the datasets SQuAD schema, not the SQuAD JSON's "
+                             f"[...]}}, empty for an unanswerable question (the datasets SQuAD schema, not the SQuAD JSON's "
                              f"list of {{'text': ...}} dicts), got {kind} in row {row}")
 
 
@@ -117,6 +117,10 @@ def prepare_train_features(examples: dict[str, list], tokenizer, max_length: int
     starts, ends = [], []
     for window, sample in enumerate(sample_of):
         answer = examples["answers"][sample]  # the answer of the example this window comes from
+        if not answer["text"]:  # unanswerable (SQuAD v2): every window points at [CLS]
+            starts.append(CLS_INDEX)
+            ends.append(CLS_INDEX)
+            continue
         start_char = answer["answer_start"][0]
         end_char = start_char + len(answer["text"][0])
         start, end = char_to_token_span(offsets[window], encoded.sequence_ids(window), start_char, end_char)

@@ -75,3 +75,43 @@ def overlap_window(question: str, context: str) -> str:
     runs.append(run)
     longest = max((r for r in runs if r), key=len, default=words)
     return best[longest[0].start():longest[-1].end()]
+
+
+_ASKED = re.compile(r"\b(?:how many|how much|what percentage|which day|which month|which year|which place|"
+                    r"which organisation|for what reason|who|what|where|when|which)\b", re.IGNORECASE)
+CONTEXT_WORDS = 3  # words compared on each side of the question phrase
+MAX_SPAN_WORDS = 8
+
+
+def cloze_alignment(question: str, context: str) -> str:
+    """The words that fill the question phrase's slot: the span of the best-overlap sentence whose
+    ``CONTEXT_WORDS`` neighbours on each side match the question's words around its question phrase
+    ("... left their homes for nearby Mittagong" for "How many residents have left ...?" gives "500").
+
+    It works only if the question copies its sentence's words in their order, so it measures copying.
+
+    Taught in: notebook 08, section 3.
+    """
+    _check(question, context)
+    found = _ASKED.search(question)
+    best = _best_sentence(question, context)
+    words = [_content(w.group()) for w in _WORD.finditer(best)]
+    spans = list(_WORD.finditer(best))
+    if not found or not spans:
+        return overlap_window(question, context)
+    before = [_content(w) for w in _WORD.findall(question[:found.start()])][-CONTEXT_WORDS:]
+    after = [_content(w) for w in _WORD.findall(question[found.end():])][:CONTEXT_WORDS]
+    scored = []
+    for i in range(len(words)):
+        for j in range(i, min(i + MAX_SPAN_WORDS, len(words))):
+            left = sum(a == b for a, b in zip(reversed(before), reversed(words[max(0, i - len(before)):i])))
+            right = sum(a == b for a, b in zip(after, words[j + 1:j + 1 + len(after)])) if after \
+                else float(j == len(words) - 1)  # the phrase ends the question: the slot ends the sentence
+            scored.append((left + right, -(j - i), i, j))
+    _, _, i, j = max(scored)
+    return best[spans[i].start():spans[j].end()]
+
+
+def _best_sentence(question: str, context: str) -> str:
+    content = {_content(w) for w in _WORD.findall(question)} - STOP_WORDS
+    return max(sentences(context), key=lambda s: len(content & {_content(w) for w in _WORD.findall(s)}))

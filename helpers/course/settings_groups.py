@@ -289,7 +289,7 @@ SIZES: dict[str, dict[str, Group]] = {
                                          batch_size=8, epochs=1, learning_rate=3e-4),
         "finetuning": Finetuning(max_length=128, train_examples=800, batch_size=16, epochs=1, learning_rate=2e-4,
                                  demo_examples=64, demo_epochs=8),
-        "qa": QuestionAnswering(max_length=192, stride=64, train_examples=1000, eval_examples=500, batch_size=8,
+        "qa": QuestionAnswering(max_length=128, stride=32, train_examples=500, eval_examples=500, batch_size=8,
                                 epochs=1, learning_rate=3e-4, freeze_layers=3),
         "seq2seq": Seq2Seq(decoder_layers=2, freeze=True, batch_size=8, warm_start_learning_rate=5e-4,
                            pretrained_learning_rate=5e-5),

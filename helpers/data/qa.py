@@ -17,7 +17,9 @@ year), where, who, which organisation, why. The question never contains its answ
 leading discourse words ("But", "Meanwhile,") are dropped. Every answer is an exact span
 of its context (``context[start:start + len(text)] == text``, tested for every example),
 and the passage holds other candidates of the same type (other numbers, names, places),
-so a model has to read the question, not just spot a pattern.
+so a model has to read the question, not just spot a pattern. Every second question of a
+passage is then paraphrased, and "He said ..." sentences give questions answered in the
+sentence before (``helpers.data.qa_variants``: ids end in ``-para`` and ``-ctx``).
 
 Split **by article**: a hash of the article's id puts all its passages in one split, so
 no context is shared between train and validation. The build is deterministic (no
@@ -45,6 +47,7 @@ VALIDATION_PERCENT = 25    # share of ARTICLES (not questions) in the validation
 KINDS = ("how many", "how much", "percentage", "when", "who", "organisation", "why", "where")  # where: the commonest, last
 MAX_QUESTION_WORDS = 14    # longer questions keep only the words around the question phrase
 WORDS_BEFORE_PHRASE = 5    # ... at most this many of them before it
+PARAPHRASE_EVERY = 2       # every second question of a passage is paraphrased (helpers.data.qa_variants)
 
 _DAYS = "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()
 _MONTHS = ("January February March April May June July August September October November "
@@ -267,6 +270,8 @@ def passages(article: str, max_words: int = PASSAGE_WORDS) -> list[tuple[str, li
 
 def _build_examples(articles: list[str]) -> dict[str, list[dict[str, object]]]:
     """SQuAD-schema rows (plus ``kind``) per split, from a list of article texts."""
+    from .qa_variants import paraphrase, previous_sentence_questions
+
     rows: dict[str, list[dict[str, object]]] = {"train": [], "validation": []}
     seen_contexts: set[str] = set()
     for a, article in enumerate(articles):
@@ -283,10 +288,14 @@ def _build_examples(articles: list[str]) -> dict[str, list[dict[str, object]]]:
                         seen.add(q["question"])
                         kept.append((start, q))
                         break
+            kept += [(q["start"], {**q, "suffix": "-ctx"}) for q in previous_sentence_questions(spans)]
             for k, (start, q) in enumerate(kept):
+                question, suffix = q["question"], q.get("suffix", "")
+                if k % PARAPHRASE_EVERY == 1 and not suffix and q["answer"].lower() not in paraphrase(question).lower():
+                    question, suffix = paraphrase(question), "-para"  # synonyms, another word order
                 rows[split_of(article_id, {"validation": VALIDATION_PERCENT})].append({
-                    "id": f"{article_id}-p{p}-q{k}", "title": article_id, "context": context,
-                    "question": q["question"], "answers": {"text": [q["answer"]], "answer_start": [start]},
+                    "id": f"{article_id}-p{p}-q{k}{suffix}", "title": article_id, "context": context,
+                    "question": question, "answers": {"text": [q["answer"]], "answer_start": [start]},
                     "kind": q["kind"]})
     return rows
 

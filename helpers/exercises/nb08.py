@@ -1,4 +1,4 @@
-"""Exercises of notebook 08 (extractive QA): the answer's token span, SQuAD's normaliser.
+"""Exercises of notebook 08 (extractive QA): the answer's token span, SQuAD's normaliser, SQuAD v2 exact match.
 
 The checkers run the learner's function on small hand-made cases and name the first
 thing that is wrong (a span that runs into the question, an end off by one token, a
@@ -163,4 +163,64 @@ checks.register(checks.Exercise(
          "a, an, the (a regular expression with \\b word boundaries) by a space; then ' '.join(text.split()).",
     solution=normalize,
     wrong_answers=(_articles_inside_words, _keeps_punctuation, _articles_before_lowercase),
+))
+
+
+# --- 08.3 SQuAD v2 exact match: an unanswerable question's gold answer is "" ---------------------
+
+def v2_exact(prediction: str, golds: list) -> float:
+    """1.0 when the normalised prediction equals a normalised gold answer; golds [] means the only
+    right answer is "" (no answer)."""
+    if not golds:
+        golds = [""]
+    return max(float(normalize(prediction) == normalize(gold)) for gold in golds)
+
+
+_V2_CASES = (  # (prediction, golds, what the case is about)
+    ("", [], "an unanswerable question answered with no answer"),
+    ("Sydney", [], "an unanswerable question given an answer"),
+    ("", ["Sydney"], "an answerable question given no answer"),
+    ("the Sydney.", ["Sydney"], "a right answer after normalisation"),
+    ("Perth", ["Sydney", "Perth"], "a question with two gold answers"),
+    ("Melbourne", ["Sydney"], "a wrong answer"),
+)
+
+
+def check_v2_exact(fn: Callable) -> str | None:
+    for prediction, golds, about in _V2_CASES:
+        got = fn(prediction, list(golds))
+        if isinstance(got, bool) or not isinstance(got, (int, float)):
+            return f"return a number (1.0 or 0.0), got {type(got).__name__} for {about}."
+        want = v2_exact(prediction, list(golds))
+        if float(got) == want:
+            continue
+        if not golds:
+            return f"for {about} ({prediction!r}, golds []) the gold answer is \"\": " \
+                   f"only the empty prediction scores 1."
+        if prediction == "":
+            return f"for {about} the empty prediction must score 0: the question has an answer."
+        return f"for {about} ({prediction!r} against {golds}) you returned {got}: normalise both sides and " \
+               f"take the best over the gold answers."
+    return None
+
+
+def _empty_always_wrong(prediction: str, golds: list) -> float:
+    return max((float(normalize(prediction) == normalize(g)) for g in golds), default=0.0)
+
+
+def _anything_right_when_unanswerable(prediction: str, golds: list) -> float:
+    return 1.0 if not golds else v2_exact(prediction, golds)
+
+
+def _no_normalisation(prediction: str, golds: list) -> float:
+    return max(float(prediction == g) for g in (golds or [""]))
+
+
+checks.register(checks.Exercise(
+    id="08.3", title="score a SQuAD v2 question: no gold answer means the right answer is \"\"",
+    checker=check_v2_exact,
+    hint="if golds is empty, use [\"\"] as the gold answers; then return the best over the golds of "
+         "float(normalize(prediction) == normalize(gold)), with exercise 08.2's normaliser.",
+    solution=v2_exact,
+    wrong_answers=(_empty_always_wrong, _anything_right_when_unanswerable, _no_normalisation),
 ))

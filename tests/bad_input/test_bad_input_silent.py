@@ -211,8 +211,7 @@ def test_brevity_penalty_of_two_empty_texts_is_one():
 @pytest.mark.parametrize("answers", [
     [{"text": "me", "answer_start": 6}],  # the SQuAD JSON's list of dicts
     {"text": ["me"]},  # no answer_start
-    {"text": [], "answer_start": []},  # no answer to train on
-])
+])  # {"text": [], "answer_start": []} is valid: an unanswerable SQuAD v2 question, labelled [CLS]
 def test_train_features_name_answers_outside_the_squad_schema(answers):
     examples = {"id": ["a", "b"], "question": ["Who?", "Who?"], "context": ["It is me.", "It is me."],
                 "answers": [{"text": ["me"], "answer_start": [6]}, answers]}
