@@ -197,7 +197,7 @@ class Seq2Seq(Group):
 
     TOPIC = "seq2seq"
     decoder_layers: int = _doc("decoder layers of a warm-started BERT2BERT (0: as many as the encoder)")
-    freeze: bool = _doc("freeze the warm-started encoder and embeddings, train the decoder only")
+    freeze: bool = _doc("freeze the warm-started encoder (and, in notebook 09, the embeddings)")
     batch_size: int = _doc("pairs per training step")
     warm_start_learning_rate: float = _doc("learning rate when the decoder starts from an encoder's weights")
     pretrained_learning_rate: float = _doc("learning rate when fine-tuning a pretrained seq2seq checkpoint")
@@ -214,6 +214,7 @@ class Translation(Group):
     max_length: int = _doc("tokens per source and per target sentence")
     steps: int = _doc("optimizer steps of the training run")
     eval_examples: int = _doc("held-out pairs translated and scored (0: all)")
+    learning_rate: float = _doc("learning rate of the warm-started BERT2BERT")
 
 
 @group
@@ -295,7 +296,7 @@ SIZES: dict[str, dict[str, Group]] = {
                            pretrained_learning_rate=5e-5),
         # evaluation caps above the offline splits' sizes (offline runs use them whole), small
         # enough that tiny x hub (opus_books, CNN/DailyMail) stays a CPU-sized run
-        "translation": Translation(max_length=24, steps=150, eval_examples=300),
+        "translation": Translation(max_length=24, steps=600, eval_examples=300, learning_rate=1e-3),
         "summarization": Summarization(max_source_length=128, max_target_length=24, steps=100, eval_examples=300),
         "practical": Practical(max_length=48, train_examples=320, eval_examples=192, test_examples=480, min_seen=48,
                                overfit_examples=32, overfit_epochs=300, learning_rate=2e-4),
@@ -312,7 +313,7 @@ SIZES: dict[str, dict[str, Group]] = {
                                 epochs=2, learning_rate=3e-5, freeze_layers=0),
         "seq2seq": Seq2Seq(decoder_layers=0, freeze=False, batch_size=32, warm_start_learning_rate=1e-4,
                            pretrained_learning_rate=5e-5),
-        "translation": Translation(max_length=128, steps=3000, eval_examples=0),
+        "translation": Translation(max_length=128, steps=3000, eval_examples=0, learning_rate=1e-4),
         "summarization": Summarization(max_source_length=512, max_target_length=128, steps=5000, eval_examples=2000),
         "practical": Practical(max_length=128, train_examples=0, eval_examples=0, test_examples=0, min_seen=2000,
                                overfit_examples=256, overfit_epochs=300, learning_rate=2e-5),

@@ -15,8 +15,9 @@ Both sources become a ``datasets.DatasetDict`` with the splits ``train``,
   Entries with placeholders (``%(name)s``, ``%s``, ``{name}``, ``{}``) are dropped by
   default; with ``placeholders="letters"`` they are kept, each placeholder replaced by
   the same capital letter on both sides (``X``, ``Y``, ...), when both sides have the
-  same placeholders. Pairs are deduplicated by their English side (the first translation in
-  file order wins) and split with a fixed seed (``SPLIT_SEED``).
+  same placeholders. Pairs are deduplicated by their English side, ignoring letter case and
+  spacing (the first translation in file order wins; an uncased model cannot tell "Today" from
+  "today", so both in different splits would leak a test string into training) and split with a fixed seed (``SPLIT_SEED``).
 * **Hub** (any other identifier, e.g. ``Helsinki-NLP/opus_books``): the config
   ``"en-<xx>"`` is loaded (a Parquet dataset, no loading script) and, since it has
   only a ``train`` split, cut into the same three splits with the same seed.
@@ -117,6 +118,15 @@ def rejection(entry) -> str | None:
     return None
 
 
+def english_key(text: str) -> str:
+    """The form in which two English strings count as the same: lowercased, spacing collapsed.
+
+    Taught in: notebook 07, section 2.
+    """
+    require_str("text", text, empty=True)
+    return " ".join(text.lower().split())
+
+
 def read_catalog_pairs(folder: str | Path, language: str,
                        placeholders: str = "drop") -> tuple[list[tuple[str, str]], Counter]:
     """(English, translation) pairs of one language, cleaned and deduplicated, and a count
@@ -143,12 +153,12 @@ def read_catalog_pairs(folder: str | Path, language: str,
                 reason = "placeholders differ"
             if reason is None and placeholders == "drop" and PLACEHOLDER.search(entry.msgid + entry.msgstr):
                 reason = "placeholders"
-            if reason is None and cleaned[0] in seen:
+            if reason is None and english_key(cleaned[0]) in seen:
                 reason = "duplicate English"
             if reason:
                 dropped[reason] += 1
                 continue
-            seen.add(cleaned[0])
+            seen.add(english_key(cleaned[0]))
             pairs.append(cleaned)
     return pairs, dropped
 

@@ -102,7 +102,7 @@ def test_the_first_release_values_are_kept():
     tiny, full = (resolve({"TUTORIAL_SCALE": scale, "TUTORIAL_SOURCE": "offline"}, "cpu") for scale in ("tiny", "full"))
     assert (tiny.classification.max_length, tiny.classification.eval_examples, tiny.finetuning.train_examples) == (64, 600, 800)
     assert (tiny.pretraining.steps, tiny.pretraining.mlm_probability, full.pretraining.mlm_probability) == (900, 0.3, 0.15)
-    assert (tiny.seq2seq.freeze, full.seq2seq.freeze, tiny.translation.steps, full.summarization.eval_examples) == (True, False, 150, 2000)
+    assert (tiny.seq2seq.freeze, full.seq2seq.freeze, tiny.translation.steps, full.summarization.eval_examples) == (True, False, 600, 2000)
     assert (tiny.practical.test_examples, full.qa.batch_size, tiny.inspection.max_length) == (480, 12, 128)
     assert tiny.models.raw("encoder") == full.models.raw("encoder") == "asset:encoder"
     assert tiny.data.raw("classification") == "asset:spam-assassin" and tiny.models.masked_lm is None

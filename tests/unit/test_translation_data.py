@@ -5,7 +5,7 @@ from transformers import BertTokenizerFast
 
 from helpers.course import assets
 from helpers.data.translation import (TranslationDataError, catalog_files, load_django_translation,
-                                      load_translation, pairs_of, read_catalog_pairs, rejection,
+                                      english_key, load_translation, pairs_of, read_catalog_pairs, rejection,
                                       replace_placeholders, tokenizer_fidelity)
 
 CATALOG = r'''
@@ -68,6 +68,29 @@ def test_only_real_translations_are_kept_and_placeholders_dropped_by_default(loc
                        "placeholders": 3, "duplicate English": 1}
     with pytest.raises(TranslationDataError, match="placeholders='keep'"):
         read_catalog_pairs(locale, "nl", placeholders="keep")
+
+
+def test_english_strings_that_differ_only_in_case_or_spacing_are_one_string(tmp_path):
+    assert english_key("  Email   Address ") == english_key("email address") == "email address"
+    assert english_key("Today") != english_key("Today.")
+    folder = tmp_path / "conf" / "locale" / "nl" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    (folder / "django.po").write_text('msgid "Today"\nmsgstr "Vandaag"\n\nmsgid "today"\nmsgstr "vandaag"\n\n'
+                                      'msgid "Today."\nmsgstr "Vandaag."\n', encoding="utf-8")
+    pairs, dropped = read_catalog_pairs(tmp_path, "nl")
+    assert pairs == [("Today", "Vandaag"), ("Today.", "Vandaag.")]  # the first of "Today"/"today" wins
+    assert dropped == {"duplicate English": 1}
+
+
+def test_no_held_out_english_string_is_a_training_input_ignoring_case():
+    try:
+        folder = assets.path("django-locale")
+    except assets.AssetError:
+        pytest.skip("the django-locale asset is not prepared")
+    data = load_django_translation(folder, "nl")
+    keys = {name: {english_key(pair["en"]) for pair in data[name]["translation"]} for name in data}
+    assert not keys["train"] & (keys["validation"] | keys["test"]) and not keys["validation"] & keys["test"]
+    assert sum(len(k) for k in keys.values()) == sum(len(data[name]) for name in data)  # no key twice in a split
 
 
 def test_placeholders_can_become_letters(locale):
