@@ -33,7 +33,7 @@ IS_NEXT, NOT_NEXT = 0, 1  # the labels of transformers' BertForPreTraining (next
 class SentencePair:
     """Two sentences and whether the second one follows the first in the same document.
 
-    Not taught: a record that make_pairs builds.
+    Taught in: notebook 04, section 9.
     """
     first: str
     second: str
