@@ -1,4 +1,5 @@
-"""Exercises of notebook 04 (MLM vs LM): BERT's 80/10/10 masking, a perplexity, the causal shift.
+"""Exercises of notebook 04 (MLM vs LM): BERT's 80/10/10 masking, a perplexity, the causal shift,
+whole-word masking.
 
 Checkers draw their inputs from their own generators and run the learner's code inside
 ``torch.random.fork_rng`` (so checking never changes the notebook's random numbers), and
@@ -209,4 +210,89 @@ checks.register(checks.Exercise(
     solution=shift,
     wrong_answers=(lambda ids: (ids, ids), lambda ids: (ids[:, 1:], ids[:, :-1]),
                    lambda ids: (ids[:-1], ids[1:]), lambda ids: (ids[:, :-1], ids[:, :-1])),
+))
+
+
+# --- 04.4 whole-word masking ----------------------------------------------------------------
+
+def whole_word_mask(word_ids: Tensor, mlm_probability: float) -> Tensor:
+    """(B, T) bool: each word (one id per row, -1 at special tokens) chosen with mlm_probability, all its pieces."""
+    coins = torch.rand(word_ids.shape) < mlm_probability  # (B, T): one coin per possible word index
+    return coins.gather(1, word_ids.clamp(min=0)) & (word_ids != -1)  # every piece looks up its word's coin
+
+
+def _word_ids_batch() -> Tensor:
+    """(300, 48) word ids as word_ids_from_pieces gives them: words of 1-4 pieces, -1 at [CLS], [SEP], [PAD]."""
+    g = torch.Generator().manual_seed(44)
+    rows = []
+    for r in range(300):
+        ids, word = [-1], 0
+        while len(ids) < 47 - (8 if r % 4 == 0 else 0):
+            ids += [word] * int(torch.randint(1, 5, (), generator=g))
+            word += 1
+        ids = ids[:47 - (8 if r % 4 == 0 else 0)] + [-1]  # [SEP]
+        rows.append(ids + [-1] * (48 - len(ids)))  # padding in a quarter of the rows
+    return torch.tensor(rows)
+
+
+def check_whole_word_mask(fn: Callable[[Tensor, float], Tensor]) -> str | None:
+    word_ids = _word_ids_batch()
+    original = word_ids.clone()
+    is_word = word_ids != -1
+    first_piece = is_word & torch.cat([torch.ones(len(word_ids), 1, dtype=torch.bool),
+                                       word_ids[:, 1:] != word_ids[:, :-1]], dim=1)  # (B, T)
+    for p in (0.15, 0.4):
+        with torch.random.fork_rng():
+            torch.manual_seed(4)
+            got = fn(word_ids, p)
+        problem = checks.returned(got, Tensor, "my_whole_word_mask")
+        if problem:
+            return problem
+        if got.shape != word_ids.shape or got.dtype != torch.bool:
+            return f"expected a bool tensor of shape {tuple(word_ids.shape)}, got {got.dtype} of shape {tuple(got.shape)}."
+        if not torch.equal(word_ids, original):
+            return "your function changed word_ids in place: the caller still needs them."
+        if got[~is_word].any():
+            return "special tokens (word id -1) were chosen: they belong to no word and must never be masked."
+        slots = word_ids.clamp(min=0)
+        chosen_pieces = torch.zeros(word_ids.shape).scatter_add_(1, slots, (got & is_word).float())
+        pieces = torch.zeros(word_ids.shape).scatter_add_(1, slots, is_word.float())
+        partly = (chosen_pieces > 0) & (chosen_pieces < pieces)  # (B, W): a word with some pieces chosen, not all
+        if partly.any():
+            return f"{int(partly.sum())} words were masked only in part: all the pieces of a chosen word must be " \
+                   f"masked together (look up one coin per word, not per piece)."
+        rate = float(got[first_piece].float().mean())
+        if abs(rate - p) > 0.03:
+            return f"with mlm_probability={p}, {rate:.1%} of the words were chosen, expected about {p:.0%} of the words."
+    return None
+
+
+def _per_piece(word_ids, mlm_probability):
+    return (torch.rand(word_ids.shape) < mlm_probability) & (word_ids != -1)
+
+
+def _specials_too(word_ids, mlm_probability):
+    return (torch.rand(word_ids.shape) < mlm_probability).gather(1, word_ids.clamp(min=0))
+
+
+def _first_piece_only(word_ids, mlm_probability):
+    starts = torch.cat([torch.ones(len(word_ids), 1, dtype=torch.bool), word_ids[:, 1:] != word_ids[:, :-1]], dim=1)
+    return whole_word_mask(word_ids, mlm_probability) & starts
+
+
+def _always_fifteen_percent(word_ids, mlm_probability):
+    return whole_word_mask(word_ids, 0.15)
+
+
+def _pieces_rate(word_ids, mlm_probability):
+    return whole_word_mask(word_ids, mlm_probability / 2.5)  # about p of the pieces, far fewer than p of the words
+
+
+checks.register(checks.Exercise(
+    id="04.4", title="whole-word masking: choose words, mask all of their pieces",
+    checker=check_whole_word_mask,
+    hint="draw one coin per possible word index, coins = torch.rand(word_ids.shape) < p; every position looks up "
+         "its word's coin with coins.gather(1, word_ids.clamp(min=0)); then switch off the positions whose id is -1.",
+    solution=whole_word_mask,
+    wrong_answers=(_per_piece, _specials_too, _first_piece_only, _always_fifteen_percent, _pieces_rate),
 ))
