@@ -49,7 +49,9 @@ def int8_symmetric(weight: torch.Tensor) -> tuple[torch.Tensor, float]:
 def dynamic_int8(model: nn.Module) -> nn.Module:
     """A copy of ``model`` whose ``nn.Linear`` layers run in int8 on the CPU (``quantize_dynamic``).
 
-    The original is left untouched (and in fp32). Taught in: notebook 10, section 8.
+    The original is left untouched (and in fp32).
+
+    Taught in: notebook 10, section 8.
     """
     require_module("model", model)
     original = next(model.parameters()).device
