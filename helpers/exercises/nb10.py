@@ -1,8 +1,9 @@
-"""Exercises of notebook 10 (practical questions): expected calibration error, FLOPs per token.
+"""Exercises of notebook 10 (practical questions): expected calibration error, FLOPs per token, int8 weights.
 
 The checkers run the learner's function on small hand-made inputs with known answers and
 name what is off (bins not weighted by their size, a signed gap, empty bins counted, the
-attention term forgotten, multiply-adds counted as one FLOP, training costed as 2x).
+attention term forgotten, multiply-adds counted as one FLOP, training costed as 2x, de-quantized or
+truncated int8 values, a scale that uses half the int8 range).
 """
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ import math
 from typing import Callable
 
 import numpy as np
+import torch
 
 from . import checks
 from ..calibration import expected_calibration_error
 from ..compute import flops_per_token
+from ..quantization import int8_symmetric
 
 
 # --- 10.1 expected calibration error ------------------------------------------------------
@@ -155,4 +158,76 @@ checks.register(checks.Exercise(
          "cost 2 * context * d_model per token; the backward pass costs about twice the forward.",
     solution=flops_per_token_formula,
     wrong_answers=(_no_attention, _multiply_adds, _training_twice),
+))
+
+
+# --- 10.3 int8 quantization of a weight by hand --------------------------------------------
+
+def quantize_int8(weight: torch.Tensor) -> tuple[torch.Tensor, float]:
+    """Symmetric per-tensor int8: s = max|w| / 127.5, q = round(w / s) clamped to -128..127."""
+    scale = weight.abs().max().item() / 127.5
+    q = torch.clamp(torch.round(weight / scale), -128, 127).to(torch.int8)
+    return q, scale
+
+
+_INT8_CASES = (
+    torch.tensor([[0.5, -1.0, 0.25], [2.0, -0.01, 0.7]]),
+    torch.tensor([[-3.0, 1.0], [0.4, 2.9]]),
+    torch.linspace(-0.2, 0.37, 24).reshape(4, 6),
+)
+
+
+def check_int8(fn: Callable[[torch.Tensor], tuple]) -> str | None:
+    for weight in _INT8_CASES:
+        got = fn(weight.clone())
+        if got is None:
+            return "quantize_int8 returned None: did you forget a `return`?"
+        if not isinstance(got, tuple) or len(got) != 2:
+            return f"quantize_int8 should return a pair (q, scale), got {type(got).__name__}."
+        q, scale = got
+        want_q, want_scale = int8_symmetric(weight)
+        if not isinstance(q, torch.Tensor) or q.shape != weight.shape:
+            return f"q should be a tensor of the weight's shape {tuple(weight.shape)}, got {type(q).__name__}" + \
+                   (f" of shape {tuple(q.shape)}" if isinstance(q, torch.Tensor) else "") + "."
+        if q.dtype != torch.int8:
+            if q.is_floating_point() and torch.allclose(q, want_q.float() * want_scale, atol=1e-6):
+                return "you returned the de-quantized weights s * q: return the int8 numbers q themselves."
+            return f"q should hold torch.int8 values (1 byte each), got {q.dtype}: convert with .to(torch.int8)."
+        scale = float(scale)
+        if math.isclose(scale, want_scale / 2, rel_tol=1e-6):
+            return "that scale spreads -max|w|..max|w| over 510 steps, twice int8's 255: s = max|w| / 127.5."
+        if not math.isclose(scale, want_scale, rel_tol=1e-6):
+            return f"scale is {scale:.6g} for a weight with max|w| = {weight.abs().max().item():.4g}, " \
+                   f"expected max|w| / 127.5 = {want_scale:.6g}."
+        if torch.equal(q, torch.trunc(weight / want_scale).to(torch.int8)) and not torch.equal(q, want_q):
+            return "q was truncated towards 0: round to the nearest integer (torch.round) before converting."
+        ties = ((weight / want_scale).abs() % 1 - 0.5).abs() < 1e-4  # x.5 in exact arithmetic: fp32 may go either way
+        if not torch.equal(q[~ties], want_q[~ties]) or (q.int() - want_q.int()).abs().max() > 1:
+            return "q differs from round(w / s) clamped to -128..127 on some entries: round first, then clamp, " \
+                   "then convert to int8."
+    return None
+
+
+def _dequantized(weight):
+    scale = weight.abs().max().item() / 127.5
+    return torch.round(weight / scale) * scale, scale
+
+
+def _truncated(weight):
+    scale = weight.abs().max().item() / 127.5
+    return (weight / scale).to(torch.int8), scale
+
+
+def _half_range(weight):
+    scale = weight.abs().max().item() / 255
+    return torch.clamp(torch.round(weight / scale), -128, 127).to(torch.int8), scale
+
+
+checks.register(checks.Exercise(
+    id="10.3", title="int8 quantization by hand",
+    checker=check_int8,
+    hint="s = weight.abs().max() / 127.5 (one fp32 number per tensor); q = round(weight / s), clamped to -128..127, "
+         "as torch.int8; the layer then computes with s * q.",
+    solution=quantize_int8,
+    wrong_answers=(_dequantized, _truncated, _half_range),
 ))

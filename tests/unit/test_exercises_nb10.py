@@ -4,7 +4,7 @@ import pytest
 from helpers import checks
 from helpers.exercises import nb10  # noqa: F401  (registers the exercises)
 
-IDS = ("10.1", "10.2")
+IDS = ("10.1", "10.2", "10.3")
 
 
 @pytest.mark.parametrize("exercise_id", IDS)
@@ -41,4 +41,14 @@ def test_stubs_and_broken_answers_do_not_crash(exercise_id):
 ])
 def test_each_mistake_is_named(exercise_id, mistake, words):
     text = checks.check(exercise_id, mistake).message.lower()
+    assert all(word in text for word in words), text
+
+
+@pytest.mark.parametrize("mistake, words", [
+    (nb10._dequantized, ["int8 numbers"]),
+    (nb10._truncated, ["round"]),
+    (nb10._half_range, ["127.5"]),
+])
+def test_each_int8_mistake_is_named(mistake, words):
+    text = checks.check("10.3", mistake).message.lower()
     assert all(word in text for word in words), text
