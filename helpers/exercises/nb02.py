@@ -93,7 +93,10 @@ def _block_case() -> tuple[Tensor, nn.Module, nn.Module]:
     return x, sublayer, norm
 
 
-def check_post_ln_block(answer: Callable[[Tensor, Callable, nn.Module], Tensor]) -> str | None:
+def _check_block(answer: Callable[[Tensor, Callable, nn.Module], Tensor],
+                 solution: Callable[[Tensor, Callable, nn.Module], Tensor],
+                 mistakes: Callable[[Tensor, Callable, nn.Module], dict[str, Tensor]], otherwise: str) -> str | None:
+    """Run a learner's block on a fixed case; None if it matches ``solution``, else the first named mistake it matches."""
     x, sublayer, norm = _block_case()
     before = x.clone()
     with torch.no_grad():
@@ -105,21 +108,29 @@ def check_post_ln_block(answer: Callable[[Tensor, Callable, nn.Module], Tensor])
             return "your function changed x in place; build a new tensor instead (x + ..., not x += ...)."
         if out.shape != x.shape:
             return f"the output has shape {tuple(out.shape)} but x has {tuple(x.shape)}; the block keeps the shape."
-        mistakes = {
-            "this is the pre-LN order (normalise first, add the raw input after); BERT normalises the sum.":
-                x + sublayer(norm(x)),
-            "the residual is missing: the block's input x is not added to the sublayer's output.":
-                norm(sublayer(x)),
-            "the sum is not normalised: LayerNorm must come after the addition.": x + sublayer(x),
-            "LayerNorm is applied to x alone, not to the sum of x and the sublayer's output.":
-                norm(x) + sublayer(x),
-        }
-        if torch.allclose(out, post_ln_block_solution(x, sublayer, norm), atol=1e-5):
+        if torch.allclose(out, solution(x, sublayer, norm), atol=1e-5):
             return None
-    for message, wrong in mistakes.items():
-        if torch.allclose(out, wrong, atol=1e-5):
-            return message
-    return "the output differs from the post-LN block's: check what is added and what is normalised."
+        for message, wrong in mistakes(x, sublayer, norm).items():
+            if torch.allclose(out, wrong, atol=1e-5):
+                return message
+    return otherwise
+
+
+def _post_ln_mistakes(x: Tensor, sublayer: Callable, norm: nn.Module) -> dict[str, Tensor]:
+    return {
+        "this is the pre-LN order (normalise first, add the raw input after); BERT normalises the sum.":
+            x + sublayer(norm(x)),
+        "the residual is missing: the block's input x is not added to the sublayer's output.":
+            norm(sublayer(x)),
+        "the sum is not normalised: LayerNorm must come after the addition.": x + sublayer(x),
+        "LayerNorm is applied to x alone, not to the sum of x and the sublayer's output.":
+            norm(x) + sublayer(x),
+    }
+
+
+def check_post_ln_block(answer: Callable[[Tensor, Callable, nn.Module], Tensor]) -> str | None:
+    return _check_block(answer, post_ln_block_solution, _post_ln_mistakes,
+                        "the output differs from the post-LN block's: check what is added and what is normalised.")
 
 
 def _block_pre_ln(x: Tensor, sublayer: Callable, norm: nn.Module) -> Tensor:
@@ -212,34 +223,22 @@ def pre_ln_block_solution(x: Tensor, sublayer: Callable[[Tensor], Tensor], norm:
     return x + sublayer(norm(x))  # the sublayer reads a normalised copy; the raw x is added back
 
 
+def _pre_ln_mistakes(x: Tensor, sublayer: Callable, norm: nn.Module) -> dict[str, Tensor]:
+    return {
+        "this is the post-LN order (add, then normalise the sum); pre-LN normalises the sublayer's input.":
+            norm(x + sublayer(x)),
+        "the residual is missing: the raw x must be added to the sublayer's output.": sublayer(norm(x)),
+        "the residual adds the normalised x; pre-LN adds the raw x, so the stream itself is never normalised.":
+            norm(x) + sublayer(norm(x)),
+        "the sublayer reads the raw x; in pre-LN it reads LayerNorm(x).": x + sublayer(x),
+        "the sublayer's output is normalised; in pre-LN the LayerNorm sits before the sublayer.":
+            x + norm(sublayer(x)),
+    }
+
+
 def check_pre_ln_block(answer: Callable[[Tensor, Callable, nn.Module], Tensor]) -> str | None:
-    x, sublayer, norm = _block_case()
-    before = x.clone()
-    with torch.no_grad():
-        out = answer(x, sublayer, norm)
-        problem = checks.returned(out, Tensor, "your function")
-        if problem:
-            return problem
-        if not torch.equal(x, before):
-            return "your function changed x in place; build a new tensor instead (x + ..., not x += ...)."
-        if out.shape != x.shape:
-            return f"the output has shape {tuple(out.shape)} but x has {tuple(x.shape)}; the block keeps the shape."
-        if torch.allclose(out, pre_ln_block_solution(x, sublayer, norm), atol=1e-5):
-            return None
-        mistakes = {
-            "this is the post-LN order (add, then normalise the sum); pre-LN normalises the sublayer's input.":
-                norm(x + sublayer(x)),
-            "the residual is missing: the raw x must be added to the sublayer's output.": sublayer(norm(x)),
-            "the residual adds the normalised x; pre-LN adds the raw x, so the stream itself is never normalised.":
-                norm(x) + sublayer(norm(x)),
-            "the sublayer reads the raw x; in pre-LN it reads LayerNorm(x).": x + sublayer(x),
-            "the sublayer's output is normalised; in pre-LN the LayerNorm sits before the sublayer.":
-                x + norm(sublayer(x)),
-        }
-    for message, wrong in mistakes.items():
-        if torch.allclose(out, wrong, atol=1e-5):
-            return message
-    return "the output differs from the pre-LN block's: check what the sublayer reads and what is added."
+    return _check_block(answer, pre_ln_block_solution, _pre_ln_mistakes,
+                        "the output differs from the pre-LN block's: check what the sublayer reads and what is added.")
 
 
 def _pre_post_ln(x: Tensor, sublayer: Callable, norm: nn.Module) -> Tensor:
