@@ -297,7 +297,7 @@ SIZES: dict[str, dict[str, Group]] = {
         # evaluation caps above the offline splits' sizes (offline runs use them whole), small
         # enough that tiny x hub (opus_books, CNN/DailyMail) stays a CPU-sized run
         "translation": Translation(max_length=24, steps=600, eval_examples=300, learning_rate=1e-3),
-        "summarization": Summarization(max_source_length=128, max_target_length=24, steps=100, eval_examples=300),
+        "summarization": Summarization(max_source_length=128, max_target_length=24, steps=200, eval_examples=300),
         "practical": Practical(max_length=48, train_examples=320, eval_examples=192, test_examples=480, min_seen=48,
                                overfit_examples=32, overfit_epochs=300, learning_rate=2e-4),
     },

@@ -1,4 +1,5 @@
-"""Exercises of notebook 09 (summarization): the lead-k baseline, ROUGE-1 by hand.
+"""Exercises of notebook 09 (summarization): the lead-k baseline, ROUGE-1 by hand, the
+repeated-n-gram rate of generated text.
 
 The checkers try the learner's function on small fixed documents and token lists and
 name the first thing that is wrong (a list instead of a string, sentences from the
@@ -184,4 +185,103 @@ checks.register(checks.Exercise(
          "does it); P = overlap / len(hypothesis), R = overlap / len(reference), F1 = 2PR / (P + R).",
     solution=rouge1_f1,
     wrong_answers=(_precision_only, _recall_only, _unclipped, _types_not_tokens, _percent),
+))
+
+
+# --- 09.3 the repeated-n-gram rate -------------------------------------------------------------
+
+def repeated_ngram_share(text: str, n: int) -> float:
+    """Share (0-1) of the text's n-grams (lowercased, whitespace words) that repeat an earlier one."""
+    words = text.lower().split()
+    grams = [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+    return (len(grams) - len(set(grams))) / len(grams) if grams else 0.0
+
+
+_REPEAT_CASES = (  # (text, n): loops, a clean text, repeats of 1 but not 2 words, case, too short
+    ("return the list of the list of the list", 2),
+    ("open the file and read it", 2),
+    ("the cat saw the dog", 1),
+    ("the cat saw the dog", 2),
+    ("Return the value. return the value.", 2),
+    ("a b a b a b a", 3),
+    ("return", 2),
+    ("", 2),
+)
+
+
+def _distinct_share(text, n):
+    words = text.lower().split()
+    grams = [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+    return len(set(grams)) / len(grams) if grams else 0.0
+
+
+def _per_word(text, n):
+    words = text.lower().split()
+    grams = [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+    return (len(grams) - len(set(grams))) / len(words) if words and grams else 0.0
+
+
+def _case_sensitive(text, n):
+    words = text.split()
+    grams = [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+    return (len(grams) - len(set(grams))) / len(grams) if grams else 0.0
+
+
+def _every_copy(text, n):  # counts each occurrence of a repeated n-gram, the first one too
+    from collections import Counter as _Counter
+
+    words = text.lower().split()
+    grams = [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]
+    counts = _Counter(grams)
+    return sum(c for c in counts.values() if c > 1) / len(grams) if grams else 0.0
+
+
+def _unigrams_only(text, n):
+    return repeated_ngram_share(text, 1)
+
+
+def _percent_share(text, n):
+    return 100 * repeated_ngram_share(text, n)
+
+
+_REPEAT_MISTAKES = (
+    (_distinct_share, "this is the share of *distinct* n-grams; the repeated share is 1 minus it."),
+    (_per_word, "divide by the number of n-grams (len(words) - n + 1), not by the number of words."),
+    (_case_sensitive, "lowercase the text first: 'Return' and 'return' are the same word here."),
+    (_every_copy, "the first occurrence of an n-gram is not a repeat; count only the later copies "
+                  "(number of n-grams minus number of distinct n-grams)."),
+    (_unigrams_only, "you count repeated single words whatever n is; build n-grams of n consecutive words."),
+    (_percent_share, "the value is on a 0-100 scale; return a fraction between 0 and 1."),
+)
+
+
+def check_repeated_ngrams(fn: Callable[[str, int], float]) -> str | None:
+    for text, n in _REPEAT_CASES:
+        try:
+            got = fn(text, n)
+        except ZeroDivisionError:
+            if len(text.split()) >= n:
+                raise  # a bug of the answer's own: checks.check reports it
+            return f"for {text!r} with n={n} you divide by zero: a text with fewer than n words has no " \
+                   f"n-grams and a rate of 0.0."
+        if not isinstance(got, (int, float)) or isinstance(got, bool):
+            return checks.returned(got, float, "your repeated-n-gram function")
+        want = repeated_ngram_share(text, n)
+        if math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12):
+            continue
+        case = f"for {text!r} with n={n} you return {got:.4f}, the expected share is {want:.4f}:"
+        for mistake, message in _REPEAT_MISTAKES:
+            if math.isclose(got, mistake(text, n), rel_tol=1e-9, abs_tol=1e-12):
+                return f"{case} {message}"
+        return f"{case} count the n-grams that already appeared earlier, divided by the number of n-grams."
+    return None
+
+
+checks.register(checks.Exercise(
+    id="09.3", title="the repeated-n-gram rate of a generated text",
+    checker=check_repeated_ngrams,
+    hint="words = text.lower().split(); grams = [tuple(words[i:i + n]) for i in range(len(words) - n + 1)]; "
+         "the rate is (len(grams) - len(set(grams))) / len(grams), and 0.0 when there are no n-grams.",
+    solution=repeated_ngram_share,
+    wrong_answers=(_distinct_share, _per_word, _case_sensitive, _every_copy, _unigrams_only, _percent_share),
 ))

@@ -183,7 +183,7 @@ def test_tiny_hub_tokenizes_only_the_rows_it_uses(hub_run):
 def test_tiny_hub_trains_on_a_random_sample_and_tests_on_the_first_rows(hub_run):
     position = {row_id("train", i): i for i in range(ROWS)}
     rows = [position[i] for i in hub_run["data"]["train"]["id"]]
-    assert len(set(rows)) == len(rows) and max(rows) > 4 * len(rows)  # a sample from the whole split, no repeats
+    assert len(set(rows)) == len(rows) and max(rows) > 2 * len(rows)  # a sample from the whole split, no repeats
     assert rows != sorted(rows)  # shuffled: not the split's first rows
     assert hub_run["data"]["test"]["id"] == [row_id("test", i) for i in range(len(hub_run["data"]["test"]))]
     assert "CNN/DailyMail" in hub_run["summaries_name"] and "docstring" not in hub_run["summaries_name"]
