@@ -72,7 +72,7 @@ def test_summary_and_values():
     cfg = resolve({"TUTORIAL_SCALE": "tiny", "TUTORIAL_SOURCE": "hub"}, "cpu")
     assert cfg.summary() == "tiny scale, Hugging Face Hub, cpu"
     assert cfg.models.encoder == "sentence-transformers/all-MiniLM-L6-v2" == HUB_MODELS["tiny"].encoder
-    assert (cfg.qa.max_length, cfg.qa.stride) == (192, 64) and cfg.data.qa == "rajpurkar/squad"
+    assert (cfg.qa.max_length, cfg.qa.stride) == (128, 32) and cfg.data.qa == "rajpurkar/squad"
     with pytest.raises(AttributeError, match="settings have no 'nonsense'; .*models, data, .*e.g. cfg.qa.stride"):
         cfg.nonsense
     with pytest.raises(AttributeError, match="the qa settings have no 'strid'; did you mean 'stride'"):
