@@ -65,7 +65,7 @@ def dynamic_int8(model: nn.Module) -> nn.Module:
 
 
 def saved_bytes(model: nn.Module) -> int:
-    """Bytes that ``torch.save(model.state_dict())`` writes: the size on disk, packed int8 weights included.
+    """Bytes that torch.save writes for the model's state_dict: the size on disk, packed int8 weights included.
 
     Taught in: notebook 10, section 8.
     """

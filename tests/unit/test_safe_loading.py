@@ -108,7 +108,20 @@ def test_the_scan_reads_the_repository():
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.relative_to(ROOT).as_posix())
 def test_file_loads_and_saves_safely(path):
-    assert scan_file(path) == []
+    assert [found for found in scan_file(path) if found not in ALLOWED.get(path.relative_to(ROOT).as_posix(), ())] == []
+
+
+# Findings that are safe on purpose, each with its reason. Dynamic int8 quantization packs each
+# Linear's weights into an object safetensors cannot write; notebook 10 measures the model's size by
+# saving its state_dict into an in-memory buffer that is never written to disk nor loaded.
+ALLOWED = {
+    "helpers/quantization.py": ("safetensors: model weights saved with torch.save(model.state_dict(), buffer)",),
+}
+
+
+def test_every_allowed_finding_still_occurs():
+    for name, findings in ALLOWED.items():
+        assert set(findings) <= set(scan_file(ROOT / name)), f"{name}: an allowed finding is gone; remove it from ALLOWED"
 
 
 def test_checkpoints_save_weights_as_safetensors_and_load_state_with_weights_only():
