@@ -229,3 +229,38 @@ def test_executing_saves_the_run_with_its_metadata_and_inline_plots(tmp_path, mo
     # a saved run newer than the notebook is reused, not executed again
     again = build_site.executed_copy(path, tmp_path / "executed", run=False, timeout=1)
     assert again.metadata["course"] == saved.metadata["course"]
+
+
+def test_a_playground_shows_its_static_fallback_in_pages_and_slides(tmp_path):
+    """Without a kernel the site and the slides show a playground's text/html fallback: the note saying
+    how to make it live and the output for its settings, never a widget placeholder or an error."""
+    import html
+
+    import ipywidgets as widgets
+
+    from helpers.playgrounds import markup
+    from helpers.playgrounds.core import STATIC_NOTE, WIDGET_VIEW, Playground
+
+    playground = Playground("Doubling", {"n": widgets.IntSlider(value=21)},
+                            lambda n: markup.table([[n, 2 * n]], ["n", "twice n"]))
+    bundle = playground._repr_mimebundle_()
+    assert WIDGET_VIEW in bundle  # a front end with widgets would draw the live one
+    notebook = _notebook("01", "Playground", "You will play.", [])
+    notebook.cells[2].outputs = [nbformat.v4.new_output("display_data", data=bundle)]
+    notebook.metadata["course"] = {"run_seconds": 1.0, "settings": "tiny", "executed_at": "2026-11-30T00:00:00+00:00"}
+    (tmp_path / "executed").mkdir()
+    nbformat.write(notebook, tmp_path / "executed" / "01_playground.ipynb")
+    clean = _notebook("01", "Playground", "You will play.", [])
+    clean.cells[2].outputs = []
+    nbformat.write(clean, tmp_path / "01_playground.ipynb")
+    readme = tmp_path / "README.md"
+    readme.write_text("# Course\n")
+    written = build_site.build([tmp_path / "01_playground.ipynb"], tmp_path / "site", tmp_path / "executed",
+                               run=False, readme=readme, full_results=tmp_path / "absent.json")
+    decks = list((tmp_path / "site" / "slides").glob("01_playground*.html"))
+    assert decks, "the site build made no slide deck"
+    for page in [written["01_playground"], *decks]:
+        text = html.unescape(_text(page.read_text(encoding="utf-8")))
+        assert STATIC_NOTE in text and "21 42" in text, page.name
+        assert WIDGET_VIEW not in page.read_text(encoding="utf-8"), page.name
+        assert "Error displaying widget" not in text
