@@ -130,6 +130,10 @@ def test_table_of_contents_reaches_every_notebook_page_and_each_renders(executab
             assert parsed.math > 0, f"{link} has math but MathJax drew none"
         images = page.read_text(encoding="utf-8").count("<img")
         assert parsed.root.get("data-images") == str(images), f"{link}: {parsed.root.get('data-images')} of {images} images"
+        # every notebook has at least one playground; without a kernel it shows its static copy and its note
+        served = page.read_text(encoding="utf-8")
+        assert "course-playground-static" in served, f"{link} shows no playground (issue 19: every notebook has one)"
+        assert "Static view of an interactive playground" in "".join(parsed.text), f"{link}: the playground's note is not visible"
         png = chromium.screenshot(executable, page, ARTIFACTS / link.replace(".html", ".png"))
         print(f"\nscreenshot: {png.relative_to(ROOT)} ({images} images, {parsed.math} formulas)")
 
