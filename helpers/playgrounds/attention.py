@@ -96,6 +96,7 @@ def attention_view(d_k: int = 64, temperature: float = 1.0, mask: str = "causal"
         scores = (query @ key.T) * scale  # (T, T): what the softmax sees
     seen = torch.ones_like(weights, dtype=torch.bool) if allowed is None else allowed
     entropy = -(weights * weights.clamp_min(1e-30).log()).sum(dim=-1)  # (T,) nats
+    entropy = entropy.clamp_min(0.0) + 0.0  # a one-hot row: 0, not -0.0
     return AttentionView(tokens=TOKENS, d_k=d_k, temperature=temperature, mask=mask, scaled=scaled, scale=scale,
                          score_std=scores[seen].std().item(), weights=weights,
                          entropy=tuple(entropy.tolist()),

@@ -66,6 +66,7 @@ def test_html_shows_the_numbers_and_escapes_the_labels():
     page = pg.attention_html(view)
     assert f"{view.mean_entropy:.3f}" in page and f"{view.uniform_entropy:.3f}" in page
     assert f"{view.weights[1, 0].item():.2f}" in page and "[PAD]" in page and "causal" in page
+    assert "-0.000" not in page  # a one-hot row has entropy 0, shown without a sign
     tricky = pg.AttentionView(**{**vars(view), "tokens": ("<script>",) + view.tokens[1:], "mask": "<b>"})
     page = pg.attention_html(tricky)
     assert "<script>" not in page and "&lt;script&gt;" in page and "&lt;b&gt;" in page
