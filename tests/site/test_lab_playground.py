@@ -6,16 +6,19 @@ settings and workspace folders (nothing of the user's set-up leaks in). The kern
 tiny x offline and the network guard. Through chromedriver's WebDriver API (no selenium):
 open the notebook, "Run All", wait for the kernel to finish and for the first live
 ``.course-playground`` widget to show its output; then pick another option of its dropdown
-(a real click on the <option>) and press ArrowRight on its first slider, each time waiting for
-``.course-playground-output`` to change. Fails on any error output in the notebook and on any
-JavaScript error or console error in the browser's log (ALLOWED_CONSOLE_ERRORS: none so far).
+(a real click on the <option>) and press ArrowRight (ArrowLeft at its maximum) on its first
+slider, each time waiting for ``.course-playground-output`` to change. Fails on any error output
+in the notebook and on any JavaScript error or console error in the browser's log
+(ALLOWED_CONSOLE_ERRORS: none so far), and at once, with the server's log, when JupyterLab does
+not come up; every wait has a time limit.
 Screenshots before and after go to build/test-artifacts/lab_playground_{before,after}.png,
 the browser log and the server's log beside them.
 
 Needs Chromium and chromedriver: `apt-get update && apt-get install -y chromium chromium-driver`;
 skipped when either is missing, except under CI (CI set), where a missing browser fails.
-Run it alone: `make test-site`, or
-`TUTORIAL_SCALE=tiny TUTORIAL_SOURCE=offline .venv/bin/python -m pytest tests/site/test_lab_playground.py -rP`.
+`make test-site` runs it after the site's tests (not `make test-unit`); alone:
+`TUTORIAL_SCALE=tiny TUTORIAL_SOURCE=offline .venv/bin/python -m pytest tests/site/test_lab_playground.py -rP`
+(about two minutes on a 2-core machine busy with other notebook runs, most of it the notebook itself).
 ``LAB_PLAYGROUND_NOTEBOOK=/path/to/x.ipynb`` tries another notebook (its first playground needs a
 dropdown and a slider).
 """
@@ -299,6 +302,7 @@ def test_playground_responds_in_jupyterlab(browser_paths, tmp_path):
                 webdriver.wait_for(lambda: (lambda s: s.get("ready") and s.get("kernel") == "idle")(driver.execute(STATE_JS)),
                                    PAGE_S, 1.0, f"JupyterLab to open {source.name} with an idle kernel")
                 timings["notebook open"] = time.monotonic() - started
+                driver.execute("window.jupyterapp.shell.collapseLeft();")  # the file browser: room for the screenshots
                 # clear any stored outputs first, so that "every code cell has an execution count" means this run
                 driver.execute_async("const done = arguments[arguments.length - 1]; window.jupyterapp.commands"
                                      ".execute('notebook:clear-all-cell-outputs').then(() => done(true), e => done(String(e)));",
@@ -348,9 +352,13 @@ def test_playground_responds_in_jupyterlab(browser_paths, tmp_path):
                 assert handles, "the first playground has no slider (.noUi-handle): it should have at least one"
                 readout = driver.find(".widget-readout", within=box)
                 value_before = driver.property(readout[0], "textContent") if readout else None
-                driver.send_keys(handles[0], webdriver.KEYS["ArrowRight"])
+                at_end = driver.execute("const h = arguments[0]; return h.getAttribute('aria-valuenow') !== null && "
+                                        "h.getAttribute('aria-valuenow') === h.getAttribute('aria-valuemax');",
+                                        {webdriver.ELEMENT: handles[0]})
+                key = "ArrowLeft" if at_end else "ArrowRight"  # a slider at its maximum moves down instead
+                driver.send_keys(handles[0], webdriver.KEYS[key])
                 after_slider = _wait_for_output_change(driver, after_dropdown, log, CHANGE_S,
-                                                       "pressing ArrowRight on the first slider")
+                                                       f"pressing {key} on the first slider")
                 value_after = driver.property(readout[0], "textContent") if readout else None
                 assert value_after != value_before, f"the slider's readout stayed at {value_before!r}"
                 timings["slider"] = time.monotonic() - started
