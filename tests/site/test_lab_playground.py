@@ -50,9 +50,10 @@ WIDGET_S = 30          # the playground's widget drawn, once the cells ran (it t
 CHANGE_S = 60          # the output redrawn after a control moved
 
 # SEVERE console entries that JupyterLab itself logs offline and that say nothing about the playground,
-# as (regular expression on the message, why it is harmless). Empty: with the settings below (no news,
-# no update check) JupyterLab 4.6 logs no error offline, only WARNINGs (a prebuilt mathjax3 extension
-# built for JupyterLab 3 that it declines to load; deprecated shortcut selectors), which are not errors.
+# as (regular expression on the message, why it is harmless). Empty: JupyterLab 4.6 logs no error
+# offline (not even with its default news settings: it asks before it fetches), only WARNINGs (a
+# prebuilt mathjax3 extension built for JupyterLab 3 that it declines to load; deprecated shortcut
+# selectors in jupyterlab-rise), which are not errors.
 # Add an entry only with its reason, and keep the pattern narrow.
 ALLOWED_CONSOLE_ERRORS: list[tuple[str, str]] = []
 
@@ -203,7 +204,8 @@ class LabServer:
                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
 
     def log_tail(self, characters: int = 3000) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(encoding="utf-8", errors="replace")[-characters:]
 
     def wait_until_up(self, timeout: float) -> None:
