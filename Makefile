@@ -13,7 +13,7 @@ LAB_ARGS ?=
 # Jupyter refuses to start as root (containers, Colab-like VMs, CI) unless told
 LAB_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root)
 CELL_TIMEOUT ?= 600
-# a folder for JUnit XML reports of the three test stages (unit.xml, notebooks.xml, site.xml); none when empty
+# a folder for JUnit XML reports of the test stages (unit.xml, notebooks.xml, site.xml, lab.xml); none when empty
 JUNIT_DIR ?=
 junit = $(if $(JUNIT_DIR),--junitxml=$(JUNIT_DIR)/$(1).xml)
 RUNS ?= 3
@@ -70,7 +70,8 @@ lab: assets
 test: test-unit test-notebooks test-site
 
 test-unit: assets
-	@$(call timed,unit tests,$(TEST_ENV) $(PY) -m pytest tests -p no:cacheprovider --ignore=tests/site/test_site_browser.py $(call junit,unit))
+	@$(call timed,unit tests,$(TEST_ENV) $(PY) -m pytest tests -p no:cacheprovider \
+	  --ignore=tests/site/test_site_browser.py --ignore=tests/site/test_lab_playground.py $(call junit,unit))
 
 test-notebooks: assets
 	@rm -rf $(EXECUTED)
@@ -82,6 +83,9 @@ test-site: assets
 	@$(call timed,site,$(TEST_ENV) $(PY) scripts/build_site.py --no-execute)
 	@$(call timed,site in a browser,$(TEST_ENV) COURSE_SITE_DIR=$(CURDIR)/build/site $(PY) -m pytest \
 	  tests/site/test_site_browser.py -p no:cacheprovider $(call junit,site))
+	@# a notebook's playground in a live JupyterLab (headless Chromium); -rP prints the screenshots' paths
+	@$(call timed,playground in JupyterLab,$(TEST_ENV) $(PY) -m pytest tests/site/test_lab_playground.py \
+	  -p no:cacheprovider -rP $(call junit,lab))
 
 # the whole suite RUNS times in a row, each compared with the first (scripts/repeat_suite.py)
 test-repeat: assets
