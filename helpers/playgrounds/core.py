@@ -20,6 +20,7 @@ STATIC_NOTE = ("Static view of an interactive playground (no widget front end he
 BOX_CLASS = "course-playground"
 OUTPUT_CLASS = "course-playground-output"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+LABEL_WIDTH = "110px"  # the controls' labels, unless a builder chose a width
 
 
 def error_html(message: str) -> str:
@@ -55,6 +56,10 @@ class Playground:
                 raise TypeError(f"controls[{name!r}] must be an ipywidgets control with a .value "
                                 f"(IntSlider, Text, Dropdown, ...), got {type(control).__name__}")
         self.controls = dict(controls)
+        for control in self.controls.values():  # one label column wide enough for "temperature", "question"
+            style = getattr(control, "style", None)
+            if style is not None and hasattr(style, "description_width") and not style.description_width:
+                style.description_width = LABEL_WIDTH
         self.update = require_callable("update", update)
         self.note = require_str("note", note)
         self.output = widgets.HTML()

@@ -29,6 +29,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 import signal
 import subprocess
 import sys
@@ -144,8 +145,9 @@ def _notebook_source() -> Path:
     return path
 
 
-def _server_env(home: Path) -> dict[str, str]:
-    """The server's (and so the kernel's) environment: tiny x offline, the guard, private Jupyter folders."""
+def _server_env(home: Path, runtime: Path) -> dict[str, str]:
+    """The server's (and so the kernel's) environment: tiny x offline, the guard, private Jupyter folders
+    (``runtime`` holds the kernels' Unix sockets, whose paths must stay under 107 characters)."""
     env = dict(os.environ)
     pythonpath = [str(ROOT), str(ROOT / "tests" / "netguard")]
     if env.get("PYTHONPATH"):
@@ -155,7 +157,7 @@ def _server_env(home: Path) -> dict[str, str]:
         "TUTORIAL_NETWORK_GUARD": "1", "PYTHONPATH": os.pathsep.join(pythonpath),
         "MPLBACKEND": "module://matplotlib_inline.backend_inline",  # plots as a learner sees them
         "JUPYTER_CONFIG_DIR": str(home / "config"), "JUPYTER_DATA_DIR": str(home / "data"),
-        "JUPYTER_RUNTIME_DIR": str(home / "runtime"), "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
+        "JUPYTER_RUNTIME_DIR": str(runtime), "JUPYTERLAB_SETTINGS_DIR": str(home / "settings"),
         "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"), "IPYTHONDIR": str(home / "ipython"),
         "JUPYTER_PLATFORM_DIRS": "1",
     })
@@ -189,7 +191,7 @@ def _get(url: str, timeout: float = 5.0) -> int:
 class LabServer:
     """``jupyter lab`` on 127.0.0.1 in its own process group, shut down (kernels too) on close()."""
 
-    def __init__(self, root_dir: Path, home: Path, log: Path) -> None:
+    def __init__(self, root_dir: Path, home: Path, runtime: Path, log: Path) -> None:
         self.port = webdriver.free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log
@@ -197,10 +199,13 @@ class LabServer:
         self._log = open(log, "wb")
         command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={self.port}",
                    "--ServerApp.port_retries=0", f"--IdentityProvider.token={TOKEN}",
-                   f"--ServerApp.root_dir={root_dir}", "--LabApp.expose_app_in_browser=True"]
+                   f"--ServerApp.root_dir={root_dir}", "--LabApp.expose_app_in_browser=True",
+                   # the kernel talks to the server over Unix sockets, not TCP ports: on a busy machine another
+                   # process (an nbval kernel) can take a port between the server choosing it and the kernel binding it
+                   "--KernelManager.transport=ipc"]
         if hasattr(os, "getuid") and os.getuid() == 0:
             command.append("--allow-root")  # containers and CI run as root; Jupyter refuses otherwise
-        self.process = subprocess.Popen(command, cwd=root_dir, env=_server_env(home), stdout=self._log,
+        self.process = subprocess.Popen(command, cwd=root_dir, env=_server_env(home, runtime), stdout=self._log,
                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
 
     def log_tail(self, characters: int = 3000) -> str:
@@ -294,7 +299,8 @@ def test_playground_responds_in_jupyterlab(browser_paths, tmp_path):
     started = time.monotonic()
     timings: dict[str, float] = {}
 
-    server = LabServer(work, home, ARTIFACTS / "lab_playground_server.log")
+    runtime = Path(tempfile.mkdtemp(prefix="jlab-"))  # short: a pytest tmp_path is too long for a socket path
+    server = LabServer(work, home, runtime, ARTIFACTS / "lab_playground_server.log")
     try:
         server.wait_until_up(SERVER_START_S)
         timings["server up"] = time.monotonic() - started
@@ -383,6 +389,7 @@ def test_playground_responds_in_jupyterlab(browser_paths, tmp_path):
                 (ARTIFACTS / "lab_playground_browser_log.json").write_text(json.dumps(log, indent=1), encoding="utf-8")
     finally:
         server.close()
+        shutil.rmtree(runtime, ignore_errors=True)
         print(f"browser log: {ARTIFACTS / 'lab_playground_browser_log.json'} ({len(log)} entries); "
               f"server log: {server.log_path}")
         print("seconds since start: " + ", ".join(f"{name} {seconds:.0f}" for name, seconds in timings.items()))
