@@ -122,7 +122,7 @@ def classify_html(view: ClassifyView) -> str:
 
 
 def classifier_playground(model: torch.nn.Module, tokenizer, *, text: str = DEFAULT_EMAIL, max_length: int = 128,
-                          explain: bool = True) -> Playground:
+                          explain: bool = True, title: str = "Spam filter: type an email") -> Playground:
     """A text box over ``classify_view``, run once per edit (when you click outside the box), not per keystroke.
 
     Taught in: notebook 06, section 8.
@@ -133,10 +133,10 @@ def classifier_playground(model: torch.nn.Module, tokenizer, *, text: str = DEFA
     require_str("text", text, empty=True)
     require_int("max_length", max_length, 3)
     require_bool("explain", explain)
-    box = widgets.Textarea(value=text, description="email", continuous_update=False,
+    box = widgets.Textarea(value=text, description="text", continuous_update=False,
                            layout=widgets.Layout(width="95%", height="90px"))
 
     def update(text: str) -> str:
         return classify_html(classify_view(text, model, tokenizer, max_length, explain))
 
-    return Playground("Spam filter: type an email", {"text": box}, update)
+    return Playground(title, {"text": box}, update)
