@@ -106,6 +106,7 @@ def test_an_output_that_ends_early_keeps_only_its_own_tokens(tiny):
     for candidate in view.candidates:
         assert "[PAD]" not in candidate.tokens
         assert candidate.tokens[-1] == "[SEP]" or len(candidate.tokens) == LIMITS["max_new_tokens"]
+        assert candidate.score == pytest.approx(candidate.total_log_prob / len(candidate.tokens), abs=1e-5)
 
 
 def test_max_new_tokens_caps_the_output(tiny):
